@@ -1,0 +1,278 @@
+"""Parse the C a patch touches with tree-sitter-c and map nodes to patch lines.
+
+A hunk's post-image (context and added lines) is a fragment of a file: it
+may start inside a function body or a block comment and end before the
+closing braces.  ``fragment_units`` makes it parseable by balancing braces
+(opening the missing ones on one synthetic first line, using the function
+context from the ``@@ ... @@ int foo(void)`` header when there is one) and
+tries a function-body wrapping when the plain parse is worse.  Rows of the
+parsed text map back to new-side line numbers; synthetic rows map to None.
+
+ERROR nodes are normal in kernel C (macros).  Rules work on the nodes
+around them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterator
+
+from .model import FileChange, Hunk, Line
+
+_FUNC_HEADER = re.compile(r"^[A-Za-z_][\w\s\*,()\[\]]*\([^;{}]*\)?\s*$")
+
+
+def _language():
+    import tree_sitter as ts
+    import tree_sitter_c
+
+    return ts.Language(tree_sitter_c.language())
+
+
+class Parser:
+    """A tree-sitter C parser (one per run; not module state)."""
+
+    def __init__(self) -> None:
+        import tree_sitter as ts
+
+        self.language = _language()
+        self._parser = ts.Parser(self.language)
+        self._queries: dict[str, object] = {}
+
+    def parse(self, source: bytes):
+        return self._parser.parse(source)
+
+    def query(self, text: str):
+        """Compile a query once per parser."""
+        import tree_sitter as ts
+
+        q = self._queries.get(text)
+        if q is None:
+            q = self._queries[text] = ts.Query(self.language, text)
+        return q
+
+    def captures(self, query_text: str, node) -> dict[str, list]:
+        import tree_sitter as ts
+
+        return ts.QueryCursor(self.query(query_text)).captures(node)
+
+
+@dataclass(frozen=True, eq=False)
+class CUnit:
+    """One parsed piece of C: a hunk fragment or a whole post-image file."""
+
+    path: str
+    file: FileChange
+    hunk: Hunk | None  # None for a whole-file unit
+    source: bytes
+    tree: object  # tree_sitter.Tree
+    rows: tuple[int | None, ...]  # row -> new-side line number (None: synthetic)
+    added: frozenset[int]  # new-side numbers of added lines in this unit
+    errors: int = 0  # number of ERROR / MISSING nodes
+
+    @property
+    def root(self):
+        return self.tree.root_node
+
+    def line(self, node) -> int | None:
+        row = node.start_point[0]
+        return self.rows[row] if row < len(self.rows) else None
+
+    def end_line(self, node) -> int | None:
+        row = node.end_point[0]
+        # a node ending at column 0 ends on the previous row
+        if node.end_point[1] == 0 and row > node.start_point[0]:
+            row -= 1
+        return self.rows[row] if row < len(self.rows) else None
+
+    def row_of(self, lineno: int) -> int | None:
+        return self._row_index.get(lineno)
+
+    @cached_property
+    def _row_index(self) -> dict[int, int]:
+        return {ln: r for r, ln in enumerate(self.rows) if ln is not None}
+
+    @cached_property
+    def _lines(self) -> list[bytes]:
+        return self.source.split(b"\n")
+
+    def line_text(self, lineno: int) -> str:
+        row = self.row_of(lineno)
+        if row is None:
+            return ""
+        return self._lines[row].decode("utf-8", "replace")
+
+    def text(self, node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def is_added(self, lineno: int | None) -> bool:
+        return lineno is not None and lineno in self.added
+
+    def touches_added(self, node) -> bool:
+        start, end = self.line(node), self.end_line(node)
+        if start is None or end is None:
+            return any(ln in self.added for ln in self._node_lines(node))
+        return any(ln in self.added for ln in range(start, end + 1))
+
+    def _node_lines(self, node) -> Iterator[int]:
+        for row in range(node.start_point[0], node.end_point[0] + 1):
+            if row < len(self.rows) and self.rows[row] is not None:
+                yield self.rows[row]
+
+    def walk(self) -> Iterator[object]:
+        """Every named node, depth first, parents before children."""
+        cursor = self.tree.walk()
+        while True:
+            node = cursor.node
+            if node.is_named:
+                yield node
+            if cursor.goto_first_child():
+                continue
+            while not cursor.goto_next_sibling():
+                if not cursor.goto_parent():
+                    return
+
+
+@dataclass(frozen=True)
+class _Balance:
+    min_depth: int
+    end_depth: int
+    opens_in_comment: bool  # the fragment starts inside a /* comment */
+
+
+def _balance(lines: list[str]) -> _Balance:
+    """Brace depth over C text, skipping comments, strings and char literals."""
+    depth = 0
+    min_depth = 0
+    in_comment = False
+    starts_in_comment = False
+    seen_code = False
+    for text in lines:
+        i = 0
+        n = len(text)
+        stripped = text.lstrip()
+        if stripped.startswith("#"):
+            continue  # preprocessor lines do not count
+        while i < n:
+            c = text[i]
+            if in_comment:
+                j = text.find("*/", i)
+                if j < 0:
+                    break
+                in_comment = False
+                i = j + 2
+                continue
+            if c == "/" and text.startswith("//", i):
+                break
+            if c == "/" and text.startswith("/*", i):
+                in_comment = True
+                i += 2
+                continue
+            if c == "*" and text.startswith("*/", i) and not seen_code and not starts_in_comment:
+                # closes a comment that began before the fragment
+                starts_in_comment = True
+                i += 2
+                continue
+            if c in "\"'":
+                j = i + 1
+                while j < n and text[j] != c:
+                    j += 2 if text[j] == "\\" else 1
+                i = j + 1
+                seen_code = True
+                continue
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                min_depth = min(min_depth, depth)
+            if not c.isspace():
+                seen_code = True
+            i += 1
+    return _Balance(min_depth, depth, starts_in_comment)
+
+
+def _looks_like_function(section: str) -> bool:
+    s = section.strip()
+    return bool(s) and "(" in s and not s.endswith(";") and "=" not in s and bool(_FUNC_HEADER.match(s))
+
+
+def _count_errors(node) -> int:
+    if not node.has_error:
+        return 0
+    count = 0
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.is_error or n.is_missing:
+            count += 1
+            continue
+        if n.has_error:
+            stack.extend(n.children)
+    return count
+
+
+def _build(parser: Parser, fc: FileChange, hunk: Hunk | None, lines: tuple[Line, ...], prefix: str, suffix: str) -> CUnit:
+    texts = [ln.text for ln in lines]
+    rows: list[int | None] = []
+    parts: list[str] = []
+    if prefix:
+        parts.append(prefix)
+        rows.append(None)
+    parts.extend(texts)
+    rows.extend(ln.new for ln in lines)
+    if suffix:
+        parts.append(suffix)
+        rows.append(None)
+    source = "\n".join(parts).encode("utf-8", "replace") + b"\n"
+    tree = parser.parse(source)
+    added = frozenset(ln.new for ln in lines if ln.kind == "+" and ln.new is not None)
+    return CUnit(
+        path=fc.path,
+        file=fc,
+        hunk=hunk,
+        source=source,
+        tree=tree,
+        rows=tuple(rows),
+        added=added,
+        errors=_count_errors(tree.root_node),
+    )
+
+
+def fragment_unit(parser: Parser, fc: FileChange, hunk: Hunk) -> CUnit:
+    """Parse one hunk's post-image as well as it can be parsed."""
+    lines = hunk.post_image()
+    bal = _balance([ln.text for ln in lines])
+    opener = ""
+    missing = -bal.min_depth
+    if missing > 0:
+        head = hunk.section.strip() if _looks_like_function(hunk.section) else "void __reviewbot_fragment(void)"
+        opener = head + " {" + " {" * (missing - 1)
+    if bal.opens_in_comment:
+        opener = (opener + " /*") if opener else "/*"
+    closer = " }" * max(bal.end_depth - bal.min_depth, 0)
+    plain = _build(parser, fc, hunk, lines, opener, closer.strip())
+    if plain.errors == 0:
+        return plain
+    # Maybe the hunk is a run of statements inside a function body.
+    head = hunk.section.strip() if _looks_like_function(hunk.section) else "void __reviewbot_fragment(void)"
+    wrapped_open = head + " {" + " {" * missing
+    if bal.opens_in_comment:
+        wrapped_open += " /*"
+    wrapped = _build(parser, fc, hunk, lines, wrapped_open, (closer + " }").strip())
+    return wrapped if wrapped.errors < plain.errors else plain
+
+
+def whole_file_unit(parser: Parser, fc: FileChange) -> CUnit:
+    """Parse a file the patch creates: its post-image is all added lines."""
+    lines = tuple(ln for h in fc.hunks for ln in h.lines if ln.kind != "-")
+    return _build(parser, fc, None, lines, "", "")
+
+
+def file_units(parser: Parser, fc: FileChange) -> list[CUnit]:
+    if not fc.is_c or fc.is_deleted or fc.is_binary or not fc.hunks:
+        return []
+    if fc.is_new:
+        return [whole_file_unit(parser, fc)]
+    return [fragment_unit(parser, fc, h) for h in fc.hunks]

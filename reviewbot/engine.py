@@ -1,0 +1,239 @@
+"""The engine: load rules, parse the C of each patch, run rules, keep findings.
+
+The engine owns traversal (every syntax tree is walked once and its nodes
+indexed by type), filtering to added lines, suppression and rule
+selection.  A rule only yields ``Hit``s.
+
+Strict in tests, lenient for users: a rule that raises is reported as an
+input problem and the run goes on, unless ``REVIEWBOT_STRICT=1`` is set (the
+test suite sets it), in which case the exception propagates.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import re
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .model import Patch, Series
+from .result import InputProblem, PatchResult, RunResult
+from .rule import Finding, Hit, PatchContext, PatchRef, Rule
+
+RULES_PACKAGE = "reviewbot.rules"
+_SUPPRESS = re.compile(r"reviewbot-ignore(?::\s*([\w\-, ]+))?")
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    rule: Rule
+    check: Callable[[PatchContext], Iterable[Hit]]
+    module: ModuleType
+
+    @property
+    def doc(self) -> str:
+        return self.module.__doc__ or ""
+
+
+def _rule_modules() -> Iterator[ModuleType]:
+    pkg = importlib.import_module(RULES_PACKAGE)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        yield importlib.import_module(f"{RULES_PACKAGE}.{info.name}")
+
+
+def all_rules() -> tuple[LoadedRule, ...]:
+    out = []
+    for mod in _rule_modules():
+        rule = getattr(mod, "RULE", None)
+        check = getattr(mod, "check", None)
+        if isinstance(rule, Rule) and callable(check):
+            out.append(LoadedRule(rule, check, mod))
+    return tuple(sorted(out, key=lambda r: r.rule.code))
+
+
+def _matches(rule: Rule, selectors: Sequence[str]) -> bool:
+    for sel in selectors:
+        s = sel.strip()
+        if not s:
+            continue
+        if s.upper() == "ALL" or rule.name == s or rule.code.upper().startswith(s.upper()):
+            return True
+    return False
+
+
+def select_rules(
+    rules: Sequence[LoadedRule], select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> tuple[LoadedRule, ...]:
+    """--select keeps rules by code, code prefix or name; --ignore drops them."""
+    unknown = [
+        s for s in (*select, *ignore)
+        if s.strip() and s.upper() != "ALL" and not any(_matches(r.rule, [s]) for r in rules)
+    ]
+    if unknown:
+        raise ValueError(f"unknown rule code or name: {', '.join(unknown)} (see `reviewbot rules`)")
+    chosen = [r for r in rules if not select or _matches(r.rule, select)]
+    return tuple(r for r in chosen if not _matches(r.rule, ignore))
+
+
+def find_rule(rules: Sequence[LoadedRule], key: str) -> LoadedRule | None:
+    for r in rules:
+        if r.rule.code.upper() == key.upper() or r.rule.name == key:
+            return r
+    return None
+
+
+def patch_ref(patch: Patch) -> PatchRef:
+    s = patch.subject
+    return PatchRef(
+        message_id=patch.message_id,
+        subject=patch.mail.subject,
+        version=s.version,
+        index=s.counter,
+        total=s.total,
+    )
+
+
+class Engine:
+    """Reviews patches with a fixed set of rules.  One per run."""
+
+    def __init__(self, rules: Sequence[LoadedRule]) -> None:
+        self.rules = tuple(rules)
+        self._parser = None
+        self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
+
+    @property
+    def parser(self):
+        if self._parser is None:
+            from .csyntax import Parser
+
+            self._parser = Parser()
+        return self._parser
+
+    def context(self, patch: Patch, series: Series | None) -> PatchContext:
+        from .csyntax import file_units
+        from .defines import patch_defines
+
+        units = []
+        for fc in patch.files:
+            units.extend(file_units(self.parser, fc))
+        index: dict[str, list] = {}
+        for unit in units:
+            for node in unit.walk():
+                index.setdefault(node.type, []).append((unit, node))
+        return PatchContext(
+            patch=patch,
+            series=series,
+            units=tuple(units),
+            defines=patch_defines(patch.files),
+            node_index={k: tuple(v) for k, v in index.items()},
+        )
+
+    def review(self, patch: Patch, series: Series | None = None) -> tuple[tuple[Finding, ...], tuple[InputProblem, ...]]:
+        ctx = self.context(patch, series)
+        added = {fc.path: fc.added_lines() for fc in patch.files}
+        texts = _added_texts(patch)
+        ref = patch_ref(patch)
+        findings: list[Finding] = []
+        problems: list[InputProblem] = []
+        seen: set[tuple] = set()
+        for lr in self.rules:
+            try:
+                hits = list(lr.check(ctx))
+            except Exception as exc:  # a rule bug must not stop the review
+                if self.strict:
+                    raise
+                problems.append(
+                    InputProblem(
+                        _source(patch),
+                        f"rule {lr.rule.code} failed: {type(exc).__name__}: {exc}".splitlines()[0],
+                    )
+                )
+                continue
+            for hit in hits:
+                if not _on_added(lr.rule, hit, added):
+                    continue
+                if _suppressed(lr.rule, hit, texts):
+                    continue
+                key = (lr.rule.code, hit.path, hit.line, hit.message)
+                if key in seen:
+                    continue
+                seen.add(key)
+                findings.append(
+                    Finding(lr.rule, hit.path, hit.line, hit.end_line, hit.message, ref)
+                )
+        order = {fc.path: i for i, fc in enumerate(patch.files)}
+        findings.sort(key=lambda f: (order.get(f.path, len(order)), f.line or 0, f.rule.code))
+        return tuple(findings), tuple(problems)
+
+    def run(self, series_list: Sequence[Series], problems: Sequence[InputProblem] = (), messages: int = 0) -> RunResult:
+        results: list[PatchResult] = []
+        all_problems = list(problems)
+        for series in series_list:
+            for patch in (*series.patches, *series.extras):
+                try:
+                    findings, probs = self.review(patch, series)
+                except Exception as exc:
+                    if self.strict:
+                        raise
+                    all_problems.append(
+                        InputProblem(_source(patch), f"cannot review: {type(exc).__name__}: {exc}".splitlines()[0])
+                    )
+                    continue
+                all_problems.extend(probs)
+                results.append(PatchResult(patch, series, findings))
+        return RunResult(tuple(results), tuple(all_problems), messages, len(series_list))
+
+
+def _source(patch: Patch) -> str:
+    mid = f" <{patch.message_id}>" if patch.message_id else ""
+    return f"{patch.mail.source}{mid}"
+
+
+def _on_added(rule: Rule, hit: Hit, added: dict[str, frozenset[int]]) -> bool:
+    if rule.scope == "patch":
+        return True
+    if hit.line is None:
+        return False
+    lines = added.get(hit.path, frozenset())
+    end = hit.end_line if hit.end_line is not None and hit.end_line >= hit.line else hit.line
+    return any(n in lines for n in range(hit.line, end + 1))
+
+
+def _added_texts(patch: Patch) -> dict[tuple[str, int], str]:
+    out = {}
+    for fc in patch.files:
+        for h in fc.hunks:
+            for ln in h.lines:
+                if ln.kind == "+" and ln.new is not None and "reviewbot-ignore" in ln.text:
+                    out[(fc.path, ln.new)] = ln.text
+    return out
+
+
+def _suppressed(rule: Rule, hit: Hit, texts: dict[tuple[str, int], str]) -> bool:
+    """``/* reviewbot-ignore: RB101 */`` on a line of the hit, or bare
+    ``reviewbot-ignore`` for every rule."""
+    if not texts or hit.line is None:
+        return False
+    end = hit.end_line if hit.end_line is not None and hit.end_line >= hit.line else hit.line
+    for n in range(hit.line, end + 1):
+        text = texts.get((hit.path, n))
+        if text is None:
+            continue
+        m = _SUPPRESS.search(text)
+        if m is None:
+            continue
+        if not m.group(1):
+            return True
+        names = {s.strip() for s in m.group(1).split(",")}
+        if rule.code in names or rule.name in names:
+            return True
+    return False
+
+
+def review_series(series_list: Iterable[Series], rules: Sequence[LoadedRule]) -> RunResult:
+    return Engine(rules).run(list(series_list))

@@ -1,0 +1,147 @@
+"""What a rule is, what it yields, and what it is given.
+
+A rule is a module in ``rules/`` (imported as ``reviewbot.rules.<name>``)
+that defines::
+
+    RULE = Rule(code="RB101", name="if-blocks-without-blank-line",
+                severity=Severity.CHECK, summary="...")
+
+    def check(ctx: PatchContext) -> Iterator[Hit]: ...
+
+and whose module docstring documents it (*What it does*, *Why is this bad?*,
+*Example*, *Use instead*).  The rule only yields ``Hit``s; the engine turns
+them into ``Finding``s, keeps those on lines the patch adds (for
+``scope="lines"`` rules), applies --select/--ignore, and reports.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tree_sitter import Node
+
+    from .csyntax import CUnit
+    from .model import Patch, Series
+
+
+class Severity(enum.Enum):
+    """checkpatch's levels, most severe first."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    CHECK = "check"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "check": 1}[self.value]
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @classmethod
+    def parse(cls, text: str) -> "Severity":
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or check)") from None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # stable: "RB101"; never changes once released
+    name: str  # slug naming the bad pattern: "if-blocks-without-blank-line"
+    severity: Severity
+    summary: str  # one line, for `reviewbot rules`
+    scope: str = "lines"  # "lines": only hits on added lines survive; "patch": anchored hits always survive
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports: a place in the post-image and a message."""
+
+    path: str
+    line: int | None  # new-side line number (None: the whole file / patch)
+    message: str
+    end_line: int | None = None  # last line the comment is about (quote up to here)
+
+
+@dataclass(frozen=True)
+class PatchRef:
+    message_id: str
+    subject: str
+    version: int
+    index: int | None
+    total: int | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    path: str
+    line: int | None
+    end_line: int | None
+    message: str
+    patch: PatchRef
+
+    @property
+    def severity(self) -> Severity:
+        return self.rule.severity
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule.code,
+            "name": self.rule.name,
+            "severity": self.rule.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "end_line": self.end_line,
+            "message": self.message,
+            "patch": {
+                "message_id": self.patch.message_id,
+                "subject": self.patch.subject,
+                "version": self.patch.version,
+                "index": self.patch.index,
+                "total": self.patch.total,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Define:
+    """A ``#define NAME value`` seen in the patch (added or context line)."""
+
+    name: str
+    value: str  # the replacement text, continuation lines joined, comments removed
+    path: str
+    line: int | None  # new-side line (None for a removed line)
+    kind: str  # '+', ' ' or '-'
+    params: tuple[str, ...] | None = None  # function-like macro parameters
+
+
+@dataclass(frozen=True)
+class PatchContext:
+    """Everything a rule may look at for one patch."""
+
+    patch: "Patch"
+    series: "Series | None"
+    units: tuple["CUnit", ...]  # parsed C: hunk fragments or whole new files
+    defines: tuple[Define, ...]  # every #define line of the patch, in order
+    node_index: Mapping[str, tuple[tuple["CUnit", "Node"], ...]] = field(default_factory=dict)
+
+    def nodes(self, *types: str) -> Iterator[tuple["CUnit", "Node"]]:
+        """Syntax nodes of the given types over all units, in patch order."""
+        for t in types:
+            yield from self.node_index.get(t, ())
+
+    def visible_defines(self) -> dict[str, Define]:
+        """NAME -> Define for the post-image (added and context lines); the
+        last definition wins, like the preprocessor."""
+        out: dict[str, Define] = {}
+        for d in self.defines:
+            if d.kind != "-":
+                out[d.name] = d
+        return out
