@@ -276,3 +276,26 @@ def file_units(parser: Parser, fc: FileChange) -> list[CUnit]:
     if fc.is_new:
         return [whole_file_unit(parser, fc)]
     return [fragment_unit(parser, fc, h) for h in fc.hunks]
+
+
+def post_image_unit(parser: Parser, fc: FileChange, text: str) -> CUnit:
+    """Parse a whole post-image file (from a kernel tree or ``git show``).
+
+    Rows map one to one to new-side line numbers; ``added`` comes from the
+    patch, so rules still report only what the patch adds.
+    """
+    source = text.encode("utf-8", "replace")
+    if not source.endswith(b"\n"):
+        source += b"\n"
+    tree = parser.parse(source)
+    nrows = source.count(b"\n") + 1
+    return CUnit(
+        path=fc.path,
+        file=fc,
+        hunk=None,
+        source=source,
+        tree=tree,
+        rows=tuple(range(1, nrows + 1)),
+        added=fc.added_lines(),
+        errors=_count_errors(tree.root_node),
+    )

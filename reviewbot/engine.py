@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .model import Patch, Series
+from .model import FileChange, Patch, Series
 from .result import InputProblem, PatchResult, RunResult
 from .rule import Finding, Hit, PatchContext, PatchRef, Rule
 
 RULES_PACKAGE = "reviewbot.rules"
+PostImages = Callable[[Patch, FileChange], "str | None"]
 _SUPPRESS = re.compile(r"reviewbot-ignore(?::\s*([\w\-, ]+))?")
 
 
@@ -101,8 +102,12 @@ def patch_ref(patch: Patch) -> PatchRef:
 class Engine:
     """Reviews patches with a fixed set of rules.  One per run."""
 
-    def __init__(self, rules: Sequence[LoadedRule]) -> None:
+    def __init__(self, rules: Sequence[LoadedRule], post_images: PostImages | None = None) -> None:
+        """``post_images(patch, file_change)`` may return the whole
+        post-image text of a file (from a kernel tree or git); the file is
+        then parsed whole instead of hunk by hunk."""
         self.rules = tuple(rules)
+        self.post_images = post_images
         self._parser = None
         self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
 
@@ -115,12 +120,18 @@ class Engine:
         return self._parser
 
     def context(self, patch: Patch, series: Series | None) -> PatchContext:
-        from .csyntax import file_units
+        from .csyntax import file_units, post_image_unit
         from .defines import patch_defines
 
         units = []
         for fc in patch.files:
-            units.extend(file_units(self.parser, fc))
+            text = None
+            if self.post_images is not None and fc.is_c and not fc.is_deleted and not fc.is_binary:
+                text = self.post_images(patch, fc)
+            if text is not None:
+                units.append(post_image_unit(self.parser, fc, text))
+            else:
+                units.extend(file_units(self.parser, fc))
         index: dict[str, list] = {}
         for unit in units:
             for node in unit.walk():
