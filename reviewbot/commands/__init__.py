@@ -1,0 +1,1 @@
+"""One module per `reviewbot` command (see reviewbot/cli.py)."""
