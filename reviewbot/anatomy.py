@@ -1,0 +1,672 @@
+"""The anatomy of a patch: which changed lines are refactoring, which are new.
+
+``classify(patch)`` sorts every changed line of a patch into pieces:
+
+- ``moved``: lines removed in one place and added, identical modulo
+  whitespace, in another hunk of the same file or in another file;
+- ``moved-edited``: the same, but some lines changed on the way
+  (``BIT(18)`` -> ``BIT_ULL(18)``); ``Piece.edits`` says what changed;
+- ``whitespace``: an existing line re-added with only its alignment
+  changed (a non-leading whitespace change, trailing whitespace removed,
+  spaces turned into tabs at the same column);
+- ``new``: everything else the patch adds (with the lines it replaces);
+- ``deleted``: removed lines that went nowhere.
+
+Moves need substance: a ``#define``, a top-level declaration or
+definition, or a block of at least ``MIN_BLOCK`` non-trivial lines.  A lone
+``return ret;`` removed here and added there is an idiom, not a move.
+Lines swapped inside one hunk are part of the edit, and so is a line
+re-indented (leading whitespace, new column) or realigned as part of a
+statement the patch changes anyway.
+
+Lines of ``.c``/``.h`` files are compared as C tokens (``a+b`` equals
+``a + b``); other files by whitespace-normalised text.
+
+``reviewbot anatomy`` / ``reviewbot split`` and rule RB401 build on this.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import heapq
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from .model import C_SUFFIXES, FileChange, Line, Patch
+
+MIN_BLOCK = 3  # non-trivial lines an unnamed moved block needs
+MAX_PAIRS_PER_KEY = 4000  # seeds tried for one line text (huge patches)
+
+
+class PieceKind(str, enum.Enum):
+    MOVED = "moved"
+    MOVED_EDITED = "moved-edited"
+    WHITESPACE = "whitespace"
+    NEW = "new"
+    DELETED = "deleted"
+
+    @property
+    def is_refactor(self) -> bool:
+        return self in (PieceKind.MOVED, PieceKind.MOVED_EDITED, PieceKind.WHITESPACE)
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A changed line of the patch and where it is."""
+
+    path: str
+    hunk: int  # index of the hunk in its FileChange
+    line: Line
+
+    @property
+    def text(self) -> str:
+        return self.line.text
+
+    @property
+    def number(self) -> int:
+        """The new-side number of an added line, the old-side one of a removed line."""
+        n = self.line.new if self.line.kind == "+" else self.line.old
+        return n if n is not None else 0
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What changed in a moved line: ``old`` -> ``new`` fragments."""
+
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        if not self.old:
+            return f"added {self.new}"
+        if not self.new:
+            return f"dropped {self.old}"
+        return f"{self.old} -> {self.new}"
+
+
+@dataclass(frozen=True)
+class Piece:
+    kind: PieceKind
+    removed: tuple[Loc, ...]  # pre-image lines (source of a move, old text of a realignment)
+    added: tuple[Loc, ...]  # post-image lines
+    name: str = ""  # "TDX_SUCCESS, TDX_RND_NO_ENTROPY", "foo()", "struct bar", "4 lines"
+    edits: tuple[Edit, ...] = ()
+
+    @property
+    def src_path(self) -> str:
+        return self.removed[0].path if self.removed else ""
+
+    @property
+    def dst_path(self) -> str:
+        return self.added[0].path if self.added else ""
+
+    @property
+    def src(self) -> str:
+        """``path:line`` or ``path:first-last`` of the removed lines."""
+        return _span(self.removed)
+
+    @property
+    def dst(self) -> str:
+        return _span(self.added)
+
+    @property
+    def first_new(self) -> int | None:
+        return min((loc.number for loc in self.added), default=None)
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    patch: Patch
+    pieces: tuple[Piece, ...] = field(default=())
+
+    def of_kind(self, *kinds: PieceKind) -> tuple[Piece, ...]:
+        return tuple(p for p in self.pieces if p.kind in kinds)
+
+    @property
+    def refactors(self) -> tuple[Piece, ...]:
+        return tuple(p for p in self.pieces if p.kind.is_refactor)
+
+    @property
+    def moves(self) -> tuple[Piece, ...]:
+        return self.of_kind(PieceKind.MOVED, PieceKind.MOVED_EDITED)
+
+    def feature_lines(self) -> tuple[Loc, ...]:
+        """Added lines of ``new`` pieces that carry code: not blank, not a
+        brace or ``return 0;``, not a comment, not glue such as an
+        ``#include``, a header guard, ``EXPORT_SYMBOL`` or a Makefile line
+        (a move to a new file brings those along)."""
+        moved_names = {n for p in self.moves for n in _names(p.added)}
+        out = []
+        for p in self.of_kind(PieceKind.NEW):
+            for loc in p.added:
+                if not _is_glue(loc, moved_names):
+                    out.append(loc)
+        return tuple(out)
+
+
+# --- tokens and keys -------------------------------------------------------
+
+_C_TOKEN = re.compile(
+    r"""[A-Za-z_]\w*
+      | 0[xX][0-9a-fA-F]+[uUlL]*
+      | \d+(?:\.\d*)?(?:[eE][+-]?\d+)?[uUlLfF]*
+      | "(?:\\.|[^"\\])*"?
+      | '(?:\\.|[^'\\])*'?
+      | ->|\+\+|--|<<=?|>>=?|&&|\|\||\#\#|\.\.\.|[<>=!&|^+\-*/%]=
+      | \S""",
+    re.X,
+)
+
+
+def c_tokens(text: str) -> list[str]:
+    """C tokens of one line; whitespace is not a token (strings keep theirs)."""
+    return _C_TOKEN.findall(text)
+
+
+def line_key(text: str, is_c: bool) -> str:
+    """What two lines share when they are equal modulo whitespace."""
+    if is_c:
+        return "\x1f".join(c_tokens(text))
+    return " ".join(text.split())
+
+
+def _visual_indent(text: str) -> int:
+    col = 0
+    for ch in text:
+        if ch == "\t":
+            col = (col // 8 + 1) * 8
+        elif ch == " ":
+            col += 1
+        else:
+            break
+    return col
+
+
+def _is_realignment(old: str, new: str) -> bool:
+    """Equal modulo whitespace, and not re-indented to a new column."""
+    if old == new:
+        return False
+    if _visual_indent(old) != _visual_indent(new):
+        return False  # re-indented: the patch changed the block structure
+    return True
+
+
+# --- what a line is --------------------------------------------------------
+
+_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)")
+_INCLUDE = re.compile(r"^\s*#\s*(include|ifn?def|endif|else|elif|if|undef|pragma)\b")
+_FUNC = re.compile(r"^[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\(")
+_AGGREGATE = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s*(\{|$)")
+_TYPEDEF = re.compile(r"^typedef\b.*?\b([A-Za-z_]\w*)\s*;")
+_DECL = re.compile(r"^(?:static\s+|extern\s+|const\s+)*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(=|;)")
+_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto", "typeof"}
+_GLUE = re.compile(
+    r"^\s*(#\s*(include|ifndef|endif|pragma\s+once)\b"
+    r"|EXPORT_SYMBOL(_GPL)?(_NS(_GPL)?)?\s*\("
+    r"|MODULE_(IMPORT_NS|LICENSE|AUTHOR|DESCRIPTION)\s*\("
+    r"|//\s*SPDX-License-Identifier"
+    r"|/\*\s*SPDX-License-Identifier)"
+)
+_TRIVIAL = re.compile(
+    r"""^\s*(
+        [{}();,\\]*                                   # braces, blank
+      | \}?\s*else\s*\{?                              # else
+      | (return|break|continue|goto\s+\w+|return\s+-?\w+|fallthrough)\s*;   # jumps
+      | \w+:                                          # a label
+      | default:|case\s+\w+:
+      | /\*+|\*+/|\*|\*\s*\S{0,3}|/\*\s*\*/           # comment edges
+      | \#\s*(endif|else)\b.*
+      | if\s*\(\s*!?\s*\w+\s*\)\s*\{?                 # if (ret)
+      | (return|if|while)?\s*\(?\s*(ret|err|rc|error|status)\s*[<!=]=?\s*0?\s*\)?;?
+    )\s*$""",
+    re.X,
+)
+_COMMENT_LINE = re.compile(r"^\s*(/\*.*|\*.*|//.*)$")
+
+
+def _is_trivial(text: str) -> bool:
+    """A line that says nothing on its own: blank, brace, jump, label, comment edge."""
+    return bool(_TRIVIAL.match(text)) or len(text.strip()) <= 2
+
+
+def _is_glue(loc: Loc, moved_names: set[str]) -> bool:
+    text = loc.text
+    if _is_trivial(text) or _COMMENT_LINE.match(text):
+        return True
+    base = loc.path.rsplit("/", 1)[-1]
+    if base in ("Makefile", "Kbuild", "MAINTAINERS"):
+        return True  # build and maintainer glue of a moved file
+    if _GLUE.match(text):
+        return True
+    m = _DEFINE.match(text)
+    if m and m.group(1).endswith(("_H", "_H_", "_H__")):
+        return True  # header guard
+    name = _top_name(text)
+    if name and name in moved_names and text.rstrip().endswith(";"):
+        return True  # the prototype of a moved function
+    return False
+
+
+def _top_name(text: str) -> str:
+    """The name a top-level C line defines or declares ("" if none)."""
+    if not text or text[0].isspace():
+        return ""
+    m = _DEFINE.match(text)
+    if m:
+        return m.group(1)
+    m = _AGGREGATE.match(text)
+    if m:
+        return f"{m.group(1)} {m.group(2)}"
+    m = _TYPEDEF.match(text)
+    if m:
+        return m.group(1)
+    m = _FUNC.match(text)
+    if m and m.group(1) not in _KEYWORDS:
+        return f"{m.group(1)}()"
+    m = _DECL.match(text)
+    if m and m.group(1) not in _KEYWORDS and not text.startswith(("return", "goto")):
+        return m.group(1)
+    return ""
+
+
+def _names(locs: Iterable[Loc]) -> list[str]:
+    out: list[str] = []
+    for loc in locs:
+        if not loc.path.endswith(C_SUFFIXES):
+            continue
+        n = _top_name(loc.text)
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def _has_substance(locs: Sequence[Loc]) -> bool:
+    if _names(locs):
+        return True
+    return sum(1 for loc in locs if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text)) >= MIN_BLOCK
+
+
+def _piece_name(locs: Sequence[Loc]) -> str:
+    names = _names(locs)
+    macros = [n for n in names if not n.endswith("()") and " " not in n]
+    if names:
+        if len(names) <= 3:
+            return ", ".join(names)
+        if len(macros) == len(names):
+            return f"{', '.join(names[:2])} and {len(names) - 2} other macros"
+        return f"{', '.join(names[:2])} and {len(names) - 2} more"
+    n = sum(1 for loc in locs if loc.text.strip())
+    return f"{n} line" if n == 1 else f"{n} lines"
+
+
+def _span(locs: Sequence[Loc]) -> str:
+    if not locs:
+        return ""
+    nums = [loc.number for loc in locs if loc.text.strip()] or [loc.number for loc in locs]
+    lo, hi = min(nums), max(nums)
+    return f"{locs[0].path}:{lo}" if lo == hi else f"{locs[0].path}:{lo}-{hi}"
+
+
+# --- statements: which lines belong together -------------------------------
+
+_STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
+_CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>,:(]|\breturn)$")
+
+
+def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
+    """Group consecutive lines into statements: a line whose parentheses
+    stay open, or that ends in an operator or a backslash, continues."""
+    ids: list[int] = []
+    sid = 0
+    depth = 0
+    for text in texts:
+        ids.append(sid)
+        if not is_c:
+            sid += 1
+            continue
+        code = _STRINGS.sub('""', text)
+        code = re.sub(r"/\*.*?\*/|//.*$", "", code).rstrip()
+        depth = max(0, depth + code.count("(") - code.count(")"))
+        label = re.match(r"^\s*(\w+|case\s+.*|default)\s*:$", code)
+        if depth == 0 and not (_CONTINUES.search(code) and not label):
+            sid += 1
+    return ids
+
+
+# --- classification --------------------------------------------------------
+
+
+@dataclass
+class _Ch:
+    """A changed line while classifying."""
+
+    loc: Loc
+    key: str
+    seq: int  # index in its side's global list
+    block: tuple[int, int, int]  # (file, hunk, change block)
+    kind: PieceKind | None = None  # set when assigned to a piece
+
+    @property
+    def fh(self) -> tuple[int, int]:
+        return self.block[:2]
+
+
+def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], list[_Ch]]], dict]:
+    removed: list[_Ch] = []
+    added: list[_Ch] = []
+    blocks: list[tuple[list[_Ch], list[_Ch]]] = []
+    stmts: dict[int, tuple[int, int]] = {}  # id(_Ch) -> statement id per side
+    for fi, fc in enumerate(patch.files):
+        if fc.is_binary:
+            continue
+        is_c = fc.is_c
+        for hi, hunk in enumerate(fc.hunks):
+            old_side = [ln for ln in hunk.lines if ln.kind != "+"]
+            new_side = [ln for ln in hunk.lines if ln.kind != "-"]
+            old_ids = dict(zip(map(id, old_side), _statement_ids([ln.text for ln in old_side], is_c)))
+            new_ids = dict(zip(map(id, new_side), _statement_ids([ln.text for ln in new_side], is_c)))
+            bi = 0
+            cur: tuple[list[_Ch], list[_Ch]] | None = None
+            for ln in hunk.lines:
+                if ln.kind == " ":
+                    if cur is not None:
+                        blocks.append(cur)
+                        cur = None
+                        bi += 1
+                    continue
+                if cur is None:
+                    cur = ([], [])
+                loc = Loc(fc.path, hi, ln)
+                key = line_key(ln.text, is_c)
+                if ln.kind == "-":
+                    ch = _Ch(loc, key, len(removed), (fi, hi, bi))
+                    removed.append(ch)
+                    cur[0].append(ch)
+                    stmts[id(ch)] = (fi * 1_000_000 + hi, old_ids[id(ln)])
+                else:
+                    ch = _Ch(loc, key, len(added), (fi, hi, bi))
+                    added.append(ch)
+                    cur[1].append(ch)
+                    stmts[id(ch)] = (fi * 1_000_000 + hi, new_ids[id(ln)])
+            if cur is not None:
+                blocks.append(cur)
+    return removed, added, blocks, stmts
+
+
+def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
+    """Lines of one change block equal modulo whitespace: (removed, added).
+    Marks them; returns the realignments that are refactors."""
+    candidates: list[tuple[_Ch, _Ch]] = []
+    for rem, add in blocks:
+        if not rem or not add:
+            continue
+        sm = difflib.SequenceMatcher(None, [c.key for c in rem], [c.key for c in add], autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag != "equal":
+                continue
+            for r, a in zip(rem[i1:i2], add[j1:j2]):
+                candidates.append((r, a))
+    # a realigned line must not belong to a statement that changes for real
+    paired = {id(c) for pair in candidates for c in pair}
+    dirty: set[tuple] = set()
+    for rem, add in blocks:
+        for c in (*rem, *add):
+            if id(c) not in paired:
+                dirty.add((c.loc.line.kind, stmts[id(c)]))
+    out = []
+    for r, a in candidates:
+        if (
+            _is_realignment(r.loc.text, a.loc.text)
+            and ("-", stmts[id(r)]) not in dirty
+            and ("+", stmts[id(a)]) not in dirty
+            and r.key  # not a blank line
+        ):
+            r.kind = a.kind = PieceKind.WHITESPACE
+            out.append((r, a))
+        else:
+            r.kind = a.kind = PieceKind.NEW  # kept in place or re-indented: part of the edit
+    return out
+
+
+_SIMILAR = 0.75
+
+
+def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
+    """Nearly the same line: the same macro, or most tokens equal."""
+    if not r.key or not a.key:
+        return False
+    rd, ad = _DEFINE.match(r.loc.text), _DEFINE.match(a.loc.text)
+    if rd or ad:
+        return bool(rd and ad and rd.group(1) == ad.group(1))
+    rt = c_tokens(r.loc.text) if is_c else r.loc.text.split()
+    at = c_tokens(a.loc.text) if is_c else a.loc.text.split()
+    if len(rt) < 4 or len(at) < 4:
+        return False
+    return difflib.SequenceMatcher(None, rt, at, autojunk=False).ratio() >= _SIMILAR
+
+
+def _seeds(removed: list[_Ch], added: list[_Ch]) -> Iterator[tuple[int, int]]:
+    by_key: dict[str, list[_Ch]] = {}
+    by_macro: dict[str, list[_Ch]] = {}
+    for a in added:
+        if a.kind is not None or not a.key:
+            continue
+        by_key.setdefault(a.key, []).append(a)
+        m = _DEFINE.match(a.loc.text)
+        if m:
+            by_macro.setdefault(m.group(1), []).append(a)
+    counts: dict[str, int] = {}
+    for r in removed:
+        if r.kind is not None or not r.key or _is_trivial(r.loc.text):
+            continue
+        cands = list(by_key.get(r.key, ()))
+        m = _DEFINE.match(r.loc.text)
+        if m:
+            cands += [a for a in by_macro.get(m.group(1), ()) if a.key != r.key]
+        for a in cands:
+            if a.fh == r.fh:
+                continue  # same hunk: a reorder inside the edit
+            counts[r.key] = counts.get(r.key, 0) + 1
+            if counts[r.key] > MAX_PAIRS_PER_KEY:
+                break
+            yield r.seq, a.seq
+
+
+def _run(removed, added, i, j, c_files) -> tuple[int, int, int] | None:
+    """Extend a seed both ways over free, adjacent, equal-or-similar lines:
+    (start offset back, length, exact lines)."""
+    r0, a0 = removed[i], added[j]
+    is_c = c_files[r0.block[0]] and c_files[a0.block[0]]
+
+    def ok(ii, jj, pi, pj) -> int:
+        if not (0 <= ii < len(removed) and 0 <= jj < len(added)):
+            return 0
+        r, a = removed[ii], added[jj]
+        if r.kind is not None or a.kind is not None:
+            return 0
+        if r.fh != removed[pi].fh or a.fh != added[pj].fh:
+            return 0
+        if abs(r.loc.number - removed[pi].loc.number) != 1 or abs(a.loc.number - added[pj].loc.number) != 1:
+            return 0
+        if r.key == a.key:
+            return 2
+        return 1 if _similar(r, a, is_c) else 0
+
+    if r0.key != a0.key and not _similar(r0, a0, is_c):
+        return None
+    back = 0
+    while ok(i - back - 1, j - back - 1, i - back, j - back):
+        back += 1
+    length = back + 1
+    while ok(i - back + length, j - back + length, i - back + length - 1, j - back + length - 1):
+        length += 1
+    exact = sum(1 for t in range(length) if removed[i - back + t].key == added[j - back + t].key)
+    return back, length, exact
+
+
+def _edits(rem: Sequence[_Ch], add: Sequence[_Ch]) -> tuple[Edit, ...]:
+    out: list[Edit] = []
+    for r, a in zip(rem, add):
+        if r.key == a.key:
+            continue
+        out.extend(_line_edits(r.loc.text, a.loc.text))
+    return tuple(out)
+
+
+def _line_edits(old: str, new: str) -> list[Edit]:
+    od, nd = _DEFINE.match(old), _DEFINE.match(new)
+    if od and nd and od.group(1) == nd.group(1):
+        ov, nv = _define_value(old), _define_value(new)
+        if ov != nv:
+            return [Edit(ov, nv)]
+    ot = list(_C_TOKEN.finditer(old))
+    nt = list(_C_TOKEN.finditer(new))
+    sm = difflib.SequenceMatcher(None, [m.group() for m in ot], [m.group() for m in nt], autojunk=False)
+    out = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        out.append(Edit(_fragment(old, ot, i1, i2), _fragment(new, nt, j1, j2)))
+    return out
+
+
+def _define_value(text: str) -> str:
+    from .defines import parse_define
+
+    parsed = parse_define(text)
+    return " ".join(parsed[2].rstrip("\\").split()) if parsed else text.strip()
+
+
+def _fragment(text: str, toks, i1: int, i2: int) -> str:
+    """The text of tokens [i1, i2), widened to a following (...) group."""
+    if i1 >= i2:
+        return ""
+    end = i2
+    if end < len(toks) and toks[end].group() == "(" and toks[end - 1].group()[:1].isalpha():
+        depth = 0
+        while end < len(toks):
+            t = toks[end].group()
+            depth += (t == "(") - (t == ")")
+            end += 1
+            if depth == 0:
+                break
+    return text[toks[i1].start() : toks[end - 1].end()]
+
+
+def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool]) -> list[Piece]:
+    heap: list[tuple[int, int, int, int]] = []
+    for i, j in _seeds(removed, added):
+        res = _run(removed, added, i, j, c_files)
+        if res:
+            back, length, exact = res
+            heapq.heappush(heap, (-exact, -length, i, j))
+    pieces: list[Piece] = []
+    while heap:
+        nexact, nlength, i, j = heapq.heappop(heap)
+        res = _run(removed, added, i, j, c_files)
+        if res is None:
+            continue
+        back, length, exact = res
+        if (exact, length) != (-nexact, -nlength):
+            if exact:
+                heapq.heappush(heap, (-exact, -length, i, j))
+            continue
+        rem = removed[i - back : i - back + length]
+        add = added[j - back : j - back + length]
+        # blank lines at the edges do not belong to the move
+        while rem and not rem[0].key and not add[0].key:
+            rem, add = rem[1:], add[1:]
+        while rem and not rem[-1].key and not add[-1].key:
+            rem, add = rem[:-1], add[:-1]
+        if not rem:
+            continue
+        rlocs = tuple(c.loc for c in rem)
+        alocs = tuple(c.loc for c in add)
+        if not (_has_substance(rlocs) and _has_substance(alocs)):
+            continue
+        if _same_function(patch, rlocs, alocs):
+            continue
+        edits = _edits(rem, add)
+        kind = PieceKind.MOVED_EDITED if edits else PieceKind.MOVED
+        for c in (*rem, *add):
+            c.kind = kind
+        pieces.append(Piece(kind, rlocs, alocs, _piece_name(alocs), edits))
+    return pieces
+
+
+def classify(patch: Patch) -> Anatomy:
+    """Sort the changed lines of a patch into moved / moved-edited /
+    whitespace / new / deleted pieces."""
+    removed, added, blocks, stmts = _collect(patch)
+    c_files = [fc.is_c for fc in patch.files]
+    realigned = _pair_in_place(blocks, stmts)
+    pieces = _moves(patch, removed, added, c_files)
+    # realignments: runs of adjacent realigned pairs
+    run: list[tuple[_Ch, _Ch]] = []
+    ws_pieces: list[Piece] = []
+    for pair in realigned + [None]:  # type: ignore[list-item]
+        if pair is not None and run and pair[1].fh == run[-1][1].fh and pair[1].loc.number == run[-1][1].loc.number + 1:
+            run.append(pair)
+            continue
+        if run:
+            rl = tuple(r.loc for r, _ in run)
+            al = tuple(a.loc for _, a in run)
+            ws_pieces.append(Piece(PieceKind.WHITESPACE, rl, al, _piece_name(al)))
+        run = [pair] if pair is not None else []
+    # the rest: new code (with the lines it replaces) or deletions, per change block
+    rest: list[Piece] = []
+    for rem, add in blocks:
+        r = tuple(c.loc for c in rem if c.kind in (None, PieceKind.NEW))
+        a = tuple(c.loc for c in add if c.kind in (None, PieceKind.NEW))
+        if a:
+            rest.append(Piece(PieceKind.NEW, r, a, _piece_name(a)))
+        elif r:
+            rest.append(Piece(PieceKind.DELETED, r, (), _piece_name(r)))
+    order = {fc.path: i for i, fc in enumerate(patch.files)}
+
+    def pos(p: Piece) -> tuple:
+        loc = (p.added or p.removed)[0]
+        return (order.get(loc.path, 0), loc.line.new or loc.line.old or 0)
+
+    return Anatomy(patch, tuple(sorted(pieces + ws_pieces + rest, key=pos)))
+
+
+def _same_function(patch: Patch, rem: Sequence[Loc], add: Sequence[Loc]) -> bool:
+    """Body lines moved from one place to another inside the same function
+    of the same file are part of editing that function."""
+    if rem[0].path != add[0].path:
+        return False
+    if any(loc.text[:1] not in (" ", "\t", "") for loc in (*rem, *add)):
+        return False
+    src = _function_at(patch, rem[0])
+    dst = _function_at(patch, add[0])
+    return bool(src) and src == dst
+
+
+_FUNC_HEAD = re.compile(r"^[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\([^;]*$")
+
+
+def _function_at(patch: Patch, loc: Loc) -> str:
+    """The function a line is in: the last function header above it in its
+    hunk, else the hunk's @@ section."""
+    fc = next((f for f in patch.files if f.path == loc.path), None)
+    if fc is None:
+        return ""
+    hunk = fc.hunks[loc.hunk]
+    side = "-" if loc.line.kind == "-" else "+"
+    name = ""
+    for ln in hunk.lines:
+        if ln is loc.line:
+            break
+        if ln.kind in (" ", side):
+            m = _FUNC_HEAD.match(ln.text)
+            if m and m.group(1) not in _KEYWORDS:
+                name = m.group(1)
+            elif ln.text.startswith("}"):
+                name = "<between>"
+    if name:
+        return name
+    m = _FUNC_HEAD.match(hunk.section)
+    return m.group(1) if m else ""

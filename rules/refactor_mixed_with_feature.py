@@ -1,0 +1,164 @@
+"""Code moved or realigned in the same patch that adds a feature.
+
+## What it does
+Finds patches that mix preparatory changes with new code: a definition or
+block of code *moved* (removed in one place and added, unchanged or
+nearly so, in another file or another hunk), or existing lines
+*realigned* (only their whitespace changed), next to code that is new.
+It lists every refactoring piece: what moved from where to where, what
+changed on the way (``BIT(18)`` -> ``BIT_ULL(18)``), which lines were only
+realigned.
+
+It stays quiet when the move or the realignment is the whole patch, when
+lines are re-indented because the patch wraps them in a new block, when a
+line's whitespace changes as part of a statement the patch edits anyway,
+when statements are swapped inside one hunk or one function, and when the
+"moved" lines are idioms (``return ret;``, ``}``, ``if (ret)``).
+
+## Why is this bad?
+"Refactor first. Add new features second."  A reviewer has to check a
+move line by line against its origin to see that nothing changed; buried
+in a feature, that check is hard and a changed value (``BIT`` became
+``BIT_ULL``) slips through.  A preparatory patch that only moves code is
+reviewed in seconds and bisects cleanly; the feature patch then shows
+only the feature.
+
+## Example
+```diff
+diff --git a/drivers/hwmon/foo.h b/drivers/hwmon/foo.h
+--- a/drivers/hwmon/foo.h
++++ b/drivers/hwmon/foo.h
+@@ -10,6 +10,9 @@
+ #define FOO_REG_CONFIG		0x01
+ #define FOO_REG_STATUS		0x02
+ 
++#define FOO_STATUS_MASK		GENMASK(7, 4)
++#define FOO_STATUS_ALARM	BIT(3)
++
+ struct foo_data {
+ 	struct regmap *regmap;
+ };
+diff --git a/drivers/hwmon/foo.c b/drivers/hwmon/foo.c
+--- a/drivers/hwmon/foo.c
++++ b/drivers/hwmon/foo.c
+@@ -20,8 +20,6 @@
+ 
+ #include "foo.h"
+ 
+-#define FOO_STATUS_MASK		GENMASK(7, 4)
+-
+ static int foo_read_status(struct foo_data *data, u32 *val)
+ {
+ 	return regmap_read(data->regmap, FOO_REG_STATUS, val);
+@@ -40,6 +38,9 @@ static int foo_read_alarm(struct foo_data *data, bool *alarm)
+ 	ret = foo_read_status(data, &val);
+ 	if (ret)
+ 		return ret;
++	if (val & FOO_STATUS_ALARM)
++		dev_warn(data->dev, "alarm raised\\n");
++	*alarm = !!(val & FOO_STATUS_ALARM);
+ 	return 0;
+ }
+ 
+```
+
+## Use instead
+Move ``FOO_STATUS_MASK`` in a patch of its own, then add the feature:
+```diff
+diff --git a/drivers/hwmon/foo.h b/drivers/hwmon/foo.h
+--- a/drivers/hwmon/foo.h
++++ b/drivers/hwmon/foo.h
+@@ -11,6 +11,7 @@
+ #define FOO_REG_STATUS		0x02
+ 
+ #define FOO_STATUS_MASK		GENMASK(7, 4)
++#define FOO_STATUS_ALARM	BIT(3)
+ 
+ struct foo_data {
+ 	struct regmap *regmap;
+diff --git a/drivers/hwmon/foo.c b/drivers/hwmon/foo.c
+--- a/drivers/hwmon/foo.c
++++ b/drivers/hwmon/foo.c
+@@ -38,6 +38,9 @@ static int foo_read_alarm(struct foo_data *data, bool *alarm)
+ 	ret = foo_read_status(data, &val);
+ 	if (ret)
+ 		return ret;
++	if (val & FOO_STATUS_ALARM)
++		dev_warn(data->dev, "alarm raised\\n");
++	*alarm = !!(val & FOO_STATUS_ALARM);
+ 	return 0;
+ }
+ 
+```
+
+## References
+- Dave Hansen on "[PATCH v8 16/21] x86/virt/tdx: Reject updates during
+  concurrent TD build" (30 Apr 2026): "Refactor first. Add new features
+  second."
+- Documentation/process/submitting-patches.rst, "Separate your changes".
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from reviewbot.anatomy import Anatomy, Piece, PieceKind, classify
+from reviewbot.rule import Hit, PatchContext, Rule, Severity
+
+RULE = Rule(
+    code="RB401",
+    name="refactor-mixed-with-feature",
+    severity=Severity.WARNING,
+    summary="code moved or realigned in the same patch that adds new code",
+    scope="lines",
+)
+
+MIN_FEATURE_LINES = 2  # added lines of real new code that make it a feature patch
+
+LEAD = (
+    "Refactor first. Add new features second: this patch mixes preparatory "
+    "changes with the new feature. Move these into a patch of their own before this one:"
+)
+
+
+def describe(piece: Piece) -> str:
+    """One bullet of the message."""
+    if piece.kind is PieceKind.WHITESPACE:
+        return f"{piece.name} realigned only (whitespace) at {piece.dst}"
+    text = f"{piece.name} moved from {piece.src} to {piece.dst}"
+    if piece.edits:
+        shown = "; ".join(str(e) for e in piece.edits[:3])
+        more = len(piece.edits) - 3
+        text += f" (changed: {shown}{f'; and {more} more' if more > 0 else ''})"
+    return text
+
+
+def message(pieces: tuple[Piece, ...]) -> str:
+    return "\n".join([LEAD, *(f"  - {describe(p)}" for p in pieces)])
+
+
+def _ordered(anatomy: Anatomy) -> tuple[Piece, ...]:
+    order = {fc.path: i for i, fc in enumerate(anatomy.patch.files)}
+
+    def key(p: Piece):
+        first = p.added[0]
+        return (p.kind is PieceKind.WHITESPACE, order.get(first.path, 0), first.number)
+
+    return tuple(sorted(anatomy.refactors, key=key))
+
+
+def check(ctx: PatchContext) -> Iterator[Hit]:
+    anatomy = classify(ctx.patch)
+    pieces = _ordered(anatomy)
+    if not pieces or len(anatomy.feature_lines()) < MIN_FEATURE_LINES:
+        return
+    # anchor: the first hunk (in patch order) that adds a refactor line
+    order = {fc.path: i for i, fc in enumerate(ctx.patch.files)}
+    first = min(
+        (loc for p in pieces for loc in p.added),
+        key=lambda loc: (order.get(loc.path, 0), loc.number),
+    )
+    hunk = ctx.patch.file(first.path).hunks[first.hunk]
+    in_hunk = [loc.number for p in pieces for loc in p.added if loc.path == first.path and loc.hunk == first.hunk]
+    last_changed = max(ln.new for ln in hunk.added if ln.new is not None)
+    yield Hit(first.path, min(in_hunk), message(pieces), end_line=max(last_changed, max(in_hunk)))
