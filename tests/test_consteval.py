@@ -1,0 +1,342 @@
+"""reviewbot.consteval: C integer constant expressions, table-driven."""
+
+import doctest
+
+import pytest
+
+from reviewbot import consteval
+from reviewbot.consteval import Value, evaluate
+
+U32 = (32, False)
+S32 = (32, True)
+U64 = (64, False)
+S64 = (64, True)
+
+
+def v(value, ty):
+    bits, signed = ty
+    return Value(value, bits, signed)
+
+
+# (text, expected Value) -- C semantics on x86-64 (LP64)
+CASES = [
+    # literals and their types (C11 6.4.4.1)
+    ("0", v(0, S32)),
+    ("42", v(42, S32)),
+    ("0x2a", v(42, S32)),
+    ("052", v(42, S32)),
+    ("0b101010", v(42, S32)),
+    ("2147483647", v(2147483647, S32)),
+    ("2147483648", v(2147483648, S64)),  # decimal: int, long
+    ("0x80000000", v(0x80000000, U32)),  # hex: int, unsigned int, ...
+    ("0xFFFFFFFF", v(0xFFFFFFFF, U32)),
+    ("0x100000000", v(0x100000000, S64)),
+    ("0xFFFFFFFF00000000", v(0xFFFFFFFF00000000, U64)),
+    ("0xFFFFFFFF00000000ULL", v(0xFFFFFFFF00000000, U64)),
+    ("0x8000051200000000ULL", v(0x8000051200000000, U64)),
+    ("1u", v(1, U32)),
+    ("1U", v(1, U32)),
+    ("1l", v(1, S64)),
+    ("1L", v(1, S64)),
+    ("1ul", v(1, U64)),
+    ("1Lu", v(1, U64)),
+    ("1uLL", v(1, U64)),
+    ("1ULL", v(1, U64)),
+    ("1ll", v(1, S64)),
+    ("0x0ULL", v(0, U64)),
+    ("'a'", v(97, S32)),
+    ("'\\n'", v(10, S32)),
+    ("'\\0'", v(0, S32)),
+    ("'\\x41'", v(65, S32)),
+    ("'\\''", v(39, S32)),
+    # kernel bit macros
+    ("BIT(0)", v(1, U64)),
+    ("BIT(16)", v(0x10000, U64)),
+    ("BIT(63)", v(1 << 63, U64)),
+    ("BIT_ULL(47)", v(1 << 47, U64)),
+    ("BIT_ULL(18)", v(1 << 18, U64)),
+    ("_BITUL(3)", v(8, U64)),
+    ("_BITULL(40)", v(1 << 40, U64)),
+    ("BIT_U32(31)", v(1 << 31, U32)),
+    ("BIT_U8(7)", v(128, S32)),
+    ("GENMASK(7, 4)", v(0xF0, U64)),
+    ("GENMASK(63, 0)", v((1 << 64) - 1, U64)),
+    ("GENMASK(31, 0)", v(0xFFFFFFFF, U64)),
+    ("GENMASK_ULL(63, 32)", v(0xFFFFFFFF00000000, U64)),
+    ("GENMASK_U32(31, 16)", v(0xFFFF0000, U32)),
+    ("GENMASK_U8(3, 0)", v(0xF, S32)),
+    ("_AC(1, UL)", v(1, U64)),
+    ("_AC(0x80000000, U)", v(0x80000000, U32)),
+    ("_UL(1) << 40", v(1 << 40, U64)),
+    ("_ULL(0xff)", v(0xFF, U64)),
+    ("U64_C(5)", v(5, U64)),
+    ("U32_C(5)", v(5, U32)),
+    ("UL(12)", v(12, U64)),
+    ("FIELD_PREP(GENMASK(7, 4), 3)", v(0x30, U64)),
+    ("FIELD_GET(GENMASK(7, 4), 0x35)", v(3, U64)),
+    ("FIELD_MAX(GENMASK(7, 4))", v(15, U64)),
+    ("U8_MAX", v(255, S32)),
+    ("U16_MAX", v(0xFFFF, S32)),
+    ("U32_MAX", v(0xFFFFFFFF, U32)),
+    ("U64_MAX", v((1 << 64) - 1, U64)),
+    ("S32_MAX", v(0x7FFFFFFF, S32)),
+    ("S32_MIN", v(-(1 << 31), S32)),
+    ("S64_MIN", v(-(1 << 63), S64)),
+    ("INT_MAX", v(0x7FFFFFFF, S32)),
+    ("UINT_MAX", v(0xFFFFFFFF, U32)),
+    ("ULONG_MAX", v((1 << 64) - 1, U64)),
+    ("SZ_4K", v(4096, S32)),
+    ("SZ_2G", v(0x80000000, U32)),
+    ("SZ_4G", v(1 << 32, U64)),
+    # operators and the usual arithmetic conversions
+    ("~0", v(-1, S32)),
+    ("~0U", v(0xFFFFFFFF, U32)),
+    ("~0UL", v((1 << 64) - 1, U64)),
+    ("~0ULL", v((1 << 64) - 1, U64)),
+    ("~BIT(3)", v(((1 << 64) - 1) ^ 8, U64)),
+    ("-1", v(-1, S32)),
+    ("-1U", v(0xFFFFFFFF, U32)),
+    ("-1UL", v((1 << 64) - 1, U64)),
+    ("- -1", v(1, S32)),
+    ("+7", v(7, S32)),
+    ("!0", v(1, S32)),
+    ("!5", v(0, S32)),
+    ("!!BIT_ULL(40)", v(1, S32)),
+    ("1 + 2 * 3", v(7, S32)),
+    ("(1 + 2) * 3", v(9, S32)),
+    ("10 - 3 - 2", v(5, S32)),
+    ("100 / 7", v(14, S32)),
+    ("-7 / 2", v(-3, S32)),  # truncates toward zero
+    ("-7 % 2", v(-1, S32)),
+    ("7 % -2", v(1, S32)),
+    ("1 << 4", v(16, S32)),
+    ("1 << 31", v(-(1 << 31), S32)),  # gcc wraps
+    ("1U << 31", v(1 << 31, U32)),
+    ("-16 >> 2", v(-4, S32)),  # arithmetic shift of a negative int
+    ("0x80000000 >> 31", v(1, U32)),
+    ("1ULL << 32 >> 1", v(1 << 31, U64)),
+    ("1 << 2U", v(4, S32)),  # the type of a shift is the left operand's
+    ("0xF0 | 0x0F", v(0xFF, S32)),
+    ("0xF0 & 0x3C", v(0x30, S32)),
+    ("0xF0 ^ 0xFF", v(0x0F, S32)),
+    ("1 | 2 ^ 3 & 4", v(1 | (2 ^ (3 & 4)), S32)),
+    ("0xFFFFFFFF + 1", v(0, U32)),  # unsigned int wraps
+    ("0xFFFFFFFFUL + 1", v(1 << 32, U64)),
+    ("1U + -2", v(0xFFFFFFFF, U32)),
+    ("1U + -2L", v(-1, S64)),  # long holds every unsigned int
+    ("1UL + -2", v((1 << 64) - 1, U64)),
+    ("-1 < 0U", v(0, S32)),  # -1 becomes UINT_MAX
+    ("-1 < 0", v(1, S32)),
+    ("-1L < 0U", v(1, S32)),
+    ("3 == 3", v(1, S32)),
+    ("3 != 3", v(0, S32)),
+    ("2 <= 3 && 3 >= 4", v(0, S32)),
+    ("0 || 7", v(1, S32)),
+    ("1 ? 2 : 3", v(2, S32)),
+    ("0 ? 2 : 3UL", v(3, U64)),
+    ("0 ? 1 : 0 ? 2 : 3", v(3, S32)),
+    ("1 ? 0 ? 2 : 4 : 3", v(4, S32)),
+    # casts
+    ("(u64)1", v(1, U64)),
+    ("(u64)-1", v((1 << 64) - 1, U64)),
+    ("(u32)-1", v(0xFFFFFFFF, U32)),
+    ("(s32)0xFFFFFFFF", v(-1, S32)),
+    ("(u8)0x1ff", v(0xFF, S32)),
+    ("(s8)0xff", v(-1, S32)),
+    ("(u16)~0", v(0xFFFF, S32)),
+    ("(unsigned long)1 << 40", v(1 << 40, U64)),
+    ("(unsigned long long)1", v(1, U64)),
+    ("(long)-1", v(-1, S64)),
+    ("(unsigned)-1", v(0xFFFFFFFF, U32)),
+    ("(unsigned int)1", v(1, U32)),
+    ("(int)0xFFFFFFFFFFFFFFFFULL", v(-1, S32)),
+    ("(signed char)200", v(-56, S32)),
+    ("(unsigned short)70000", v(70000 - 65536, S32)),
+    ("(bool)4", v(1, S32)),
+    ("(const u32)5", v(5, U32)),
+    ("(__force __le32)5", v(5, U32)),
+    ("(size_t)1", v(1, U64)),
+    ("~(u32)0", v(0xFFFFFFFF, U32)),
+    ("~(u8)0", v(-1, S32)),  # promoted to int first
+    # comments and layout
+    ("/* mask */ 0xff // low byte", v(0xFF, S32)),
+    ("  (\n 1 \t| 2 )  ", v(3, S32)),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES, ids=[c[0] for c in CASES])
+def test_value(text, expected):
+    assert evaluate(text) == expected
+
+
+# text -> None: evaluate gives up instead of guessing
+GIVE_UP = [
+    "",
+    "   ",
+    "foo",
+    "foo(1)",
+    "sizeof(int)",
+    "sizeof(u32) * 8",
+    '"abc"',
+    "1.5",
+    "1e3",
+    "0x1p3",
+    "09",
+    "0xg",
+    "1uu",
+    "1lL",
+    "1lul",
+    "0x10000000000000000",
+    "18446744073709551616",
+    "9223372036854775808",  # decimal: no unsigned type without a suffix
+    "(",
+    "(1",
+    "1)",
+    "1 +",
+    "1 2",
+    "1 ? 2",
+    "a = 1",
+    "1, 2",
+    "{1}",
+    "x[1]",
+    "s.f",
+    "p->f",
+    "&x",
+    "*p",
+    "(void *)0",
+    "(char *)1",
+    "(struct foo)1",
+    "(foo_t)1",
+    "1 / 0",
+    "1 % 0",
+    "(-2147483647 - 1) / -1",
+    "1 << 32",
+    "1ULL << 64",
+    "1 << -1",
+    "1 >> 32",
+    "BIT(64)",
+    "BIT_ULL(-1)",
+    "GENMASK(3, 4)",
+    "GENMASK(64, 0)",
+    "GENMASK_U32(32, 0)",
+    "GENMASK(1)",
+    "BIT()",
+    "BIT(1, 2)",
+    "_AC((1), UL)",
+    "_AC(1UL, UL)",
+    "_AC(1, 2)",
+    "FIELD_PREP(0, 1)",
+    "FIELD_PREP(GENMASK(7, 4), 16)",  # does not fit: a build error
+    "'ab'",
+    "L'a'",
+    "'\\q'",
+    "#",
+    "A ## B",
+    "@",
+    "`",
+    "1 \\ 2",
+]
+
+
+@pytest.mark.parametrize("text", GIVE_UP)
+def test_gives_up(text):
+    assert evaluate(text) is None, consteval.explain(text)
+
+
+def test_explain_says_why():
+    assert consteval.explain("1 + 2") == ""
+    assert "unknown identifier" in consteval.explain("FOO | 1")
+    assert "shift" in consteval.explain("1 << 40")
+
+
+TDX = {
+    "TDX_SW_ERROR": "(TDX_ERROR | GENMASK_ULL(47, 40))",
+    "TDX_ERROR": "_BITUL(63)",
+    "X86_TRAP_GP": "13",
+    "TDX_SEAMCALL_GP": "(TDX_SW_ERROR | X86_TRAP_GP)",
+    "TDX_SEAMCALL_STATUS_MASK": "0xFFFFFFFF00000000ULL",
+    "TDX_UPDATE_COMPAT_SENSITIVE": "0x8000051200000000ULL",
+    "TDX_FEATURES0_UPDATE_COMPAT": "BIT_ULL(47)",
+}
+
+# (text, defines, expected)
+DEFINE_CASES = [
+    ("TDX_SEAMCALL_STATUS_MASK", TDX, v(0xFFFFFFFF00000000, U64)),
+    ("TDX_SEAMCALL_GP", TDX, v((1 << 63) | (0xFF << 40) | 13, U64)),
+    ("TDX_UPDATE_COMPAT_SENSITIVE & ~TDX_SEAMCALL_STATUS_MASK", TDX, v(0, U64)),
+    ("TDX_FEATURES0_UPDATE_COMPAT", TDX, v(1 << 47, U64)),
+    # token-level expansion, like the preprocessor
+    ("A * 3", {"A": "1 + 2"}, v(7, S32)),
+    ("A * 3", {"A": "(1 + 2)"}, v(9, S32)),
+    ("SHIFTED + 1", {"SHIFTED": "1 << 3"}, v(1 << (3 + 1), S32)),
+    # a macro naming a macro, a macro naming a function-like builtin
+    ("A", {"A": "B", "B": "C", "C": "5"}, v(5, S32)),
+    ("MYBIT(3)", {"MYBIT": "BIT"}, v(8, U64)),
+    ("BIT(SHIFT)", {"SHIFT": "12"}, v(4096, U64)),
+    ("GENMASK(HI, LO)", {"HI": "15", "LO": "8"}, v(0xFF00, U64)),
+    ("_AC(X, UL)", {"X": "3"}, v(3, U64)),
+    # defines override builtins
+    ("U32_MAX", {"U32_MAX": "7"}, v(7, S32)),
+    # a callable works as well as a mapping
+    ("FOO + 1", lambda name: {"FOO": "41"}.get(name), v(42, S32)),
+]
+
+
+@pytest.mark.parametrize("text,defines,expected", DEFINE_CASES, ids=[c[0] for c in DEFINE_CASES])
+def test_defines(text, defines, expected):
+    assert evaluate(text, defines) == expected
+
+
+DEFINE_GIVE_UP = [
+    ("A", {"A": "A"}),  # self-reference stays unexpanded: unknown identifier
+    ("A", {"A": "B", "B": "A"}),
+    ("A", {"A": "B + 1", "B": "A + 1"}),
+    ("A", {"A": ""}),
+    ("A", {"A": "do { } while (0)"}),
+    ("A", {"A": "readl(base)"}),
+    ("A", {"A": "B"}),
+    ("A(1)", {"A": "1"}),  # an object-like macro is not callable
+    ("A", {f"M{i}": f"M{i + 1}" for i in range(1000)} | {"A": "M0"}),  # nested too deeply
+]
+
+
+@pytest.mark.parametrize("text,defines", DEFINE_GIVE_UP, ids=range(len(DEFINE_GIVE_UP)))
+def test_defines_give_up(text, defines):
+    assert evaluate(text, defines) is None
+
+
+def test_billion_laughs_is_bounded():
+    defines = {f"L{i}": f"(L{i + 1} + L{i + 1})" for i in range(40)} | {"L40": "1"}
+    assert evaluate("L0", defines) is None
+    assert evaluate("L35", defines) == v(32, S32)
+
+
+def test_function_like_macros():
+    funcs = {"SHIFT": (("x", "n"), "x << n"), "TWICE": (("x",), "x + x")}
+    assert evaluate("SHIFT(1, 4)", functions=funcs) == v(16, S32)
+    assert evaluate("TWICE(1 + 2) * 2", functions=funcs) == v(12, S32)
+    assert evaluate("TWICE(1, 2)", functions=funcs) is None
+    assert evaluate("STR(x)", functions={"STR": (("x",), "#x")}) is None
+
+
+def test_hostile_inputs_are_bounded():
+    assert evaluate("(" * 100000 + "1" + ")" * 100000) is None
+    assert evaluate("-" * 100000 + "1") is None
+    assert evaluate("~" * 50 + "1") == v(1, S32)
+    assert evaluate(" | ".join(["1"] * 100000)) == v(1, S32)
+    assert evaluate("1 ? " * 5000 + "1" + " : 0" * 5000) is None
+    assert evaluate("1" * 100000) is None
+    assert evaluate("x" * (2 << 20)) is None
+
+
+def test_str_and_helpers():
+    assert str(v(0xFFFFFFFF00000000, U64)) == "0xffffffff00000000"
+    assert str(v(7, S32)) == "7"
+    assert str(v(-22, S32)) == "-22"
+    assert v(-1, S32).unsigned == 0xFFFFFFFF
+    assert v(-1, S64).type_name == "long"
+    assert v(1, U32).type_name == "unsigned int"
+
+
+def test_doctests():
+    assert doctest.testmod(consteval).failed == 0
