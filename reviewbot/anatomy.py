@@ -133,17 +133,63 @@ class Anatomy:
         return self.of_kind(PieceKind.MOVED, PieceKind.MOVED_EDITED)
 
     def feature_lines(self) -> tuple[Loc, ...]:
-        """Added lines of ``new`` pieces that carry code: not blank, not a
-        brace or ``return 0;``, not a comment, not glue such as an
-        ``#include``, a header guard, ``EXPORT_SYMBOL`` or a Makefile line
-        (a move to a new file brings those along)."""
+        """Added lines of ``new`` pieces that carry new code.
+
+        Not new code: blank lines, braces, ``return 0;``, comments; glue such
+        as an ``#include``, a header guard, ``EXPORT_SYMBOL`` or a Makefile
+        line (a move to a new file brings those along); a line the patch
+        also removes somewhere (a small function moved, a call kept); the
+        header of a function whose body was moved into it, and the calls to
+        it (a helper extracted from existing code)."""
         moved_names = {n for p in self.moves for n in _names(p.added)}
+        moved_names |= _extracted_functions(self)
+        gone = {
+            line_key(loc.text, loc.path.endswith(C_SUFFIXES))
+            for p in self.pieces
+            if p.kind in (PieceKind.NEW, PieceKind.DELETED)
+            for loc in p.removed
+        }
+        calls = re.compile(r"\b(" + "|".join(re.escape(n[:-2]) for n in moved_names if n.endswith("()")) + r")\s*\(") if any(n.endswith("()") for n in moved_names) else None
         out = []
         for p in self.of_kind(PieceKind.NEW):
             for loc in p.added:
-                if not _is_glue(loc, moved_names):
-                    out.append(loc)
+                if _is_glue(loc, moved_names):
+                    continue
+                if line_key(loc.text, loc.path.endswith(C_SUFFIXES)) in gone:
+                    continue
+                if calls is not None and calls.search(loc.text):
+                    continue
+                out.append(loc)
         return tuple(out)
+
+
+def _extracted_functions(anatomy: Anatomy) -> set[str]:
+    """``name()`` of functions the patch adds whose bodies are mostly moved code."""
+    moved = {id(loc.line) for p in anatomy.moves for loc in p.added}
+    out: set[str] = set()
+    for fc in anatomy.patch.files:
+        if not fc.is_c:
+            continue
+        for hunk in fc.hunks:
+            name, body, from_move = "", 0, 0
+            for ln in hunk.lines:
+                if ln.kind == "-":
+                    continue
+                if ln.kind == "+" and _FUNC_HEAD.match(ln.text):
+                    m = _FUNC_HEAD.match(ln.text)
+                    name, body, from_move = (m.group(1) if m.group(1) not in _KEYWORDS else ""), 0, 0
+                    continue
+                if not name:
+                    continue
+                if ln.text.startswith("}"):
+                    if body and from_move * 2 >= body:
+                        out.add(f"{name}()")
+                    name = ""
+                    continue
+                if not _is_trivial(ln.text):
+                    body += 1
+                    from_move += id(ln) in moved
+    return out
 
 
 # --- tokens and keys -------------------------------------------------------
@@ -201,6 +247,7 @@ _FUNC = re.compile(r"^[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*\(")
 _AGGREGATE = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s*(\{|$)")
 _TYPEDEF = re.compile(r"^typedef\b.*?\b([A-Za-z_]\w*)\s*;")
 _DECL = re.compile(r"^(?:static\s+|extern\s+|const\s+)*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(=|;)")
+_FUNC_PTR = re.compile(r"\(\s*\*\s*([A-Za-z_]\w*)\s*\)")
 _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto", "typeof"}
 _GLUE = re.compile(
     r"^\s*(#\s*(include|ifndef|endif|pragma\s+once)\b"
@@ -259,9 +306,9 @@ def _top_name(text: str) -> str:
     m = _AGGREGATE.match(text)
     if m:
         return f"{m.group(1)} {m.group(2)}"
-    m = _TYPEDEF.match(text)
-    if m:
-        return m.group(1)
+    if text.startswith("typedef"):
+        m = _FUNC_PTR.search(text) or _TYPEDEF.match(text)
+        return m.group(1) if m else ""
     m = _FUNC.match(text)
     if m and m.group(1) not in _KEYWORDS:
         return f"{m.group(1)}()"
@@ -269,6 +316,10 @@ def _top_name(text: str) -> str:
     if m and m.group(1) not in _KEYWORDS and not text.startswith(("return", "goto")):
         return m.group(1)
     return ""
+
+
+def _strip_comment(text: str) -> str:
+    return re.sub(r"/\*.*?\*/|//.*$", "", text).rstrip()
 
 
 def _names(locs: Iterable[Loc]) -> list[str]:
@@ -283,8 +334,17 @@ def _names(locs: Iterable[Loc]) -> list[str]:
 
 
 def _has_substance(locs: Sequence[Loc]) -> bool:
-    if _names(locs):
-        return True
+    """A macro, a complete top-level declaration, or a real block of code."""
+    for loc in locs:
+        text = loc.text
+        if not loc.path.endswith(C_SUFFIXES) or not _top_name(text):
+            continue
+        if _DEFINE.match(text) and not _INCLUDE.match(text):
+            m = _DEFINE.match(text)
+            if not m.group(1).endswith(("_H", "_H_", "_H__")):
+                return True
+        elif _strip_comment(text).endswith(";"):
+            return True
     return sum(1 for loc in locs if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text)) >= MIN_BLOCK
 
 
@@ -430,7 +490,8 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
     return out
 
 
-_SIMILAR = 0.75
+_SIMILAR = 0.75  # token similarity of an edited line in a move
+_SIMILAR_VALUE = 0.6  # of the values of a moved #define (BIT(18) -> BIT_ULL(18))
 
 
 def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
@@ -439,7 +500,14 @@ def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
         return False
     rd, ad = _DEFINE.match(r.loc.text), _DEFINE.match(a.loc.text)
     if rd or ad:
-        return bool(rd and ad and rd.group(1) == ad.group(1))
+        if not (rd and ad and rd.group(1) == ad.group(1)):
+            return False
+        rv, av = c_tokens(_define_value(r.loc.text)), c_tokens(_define_value(a.loc.text))
+        return difflib.SequenceMatcher(None, rv, av, autojunk=False).ratio() >= _SIMILAR_VALUE
+    if _INCLUDE.match(r.loc.text) or _INCLUDE.match(a.loc.text):
+        return False
+    if _top_name(r.loc.text) != _top_name(a.loc.text):
+        return False  # another function, another variable: not the same line edited
     rt = c_tokens(r.loc.text) if is_c else r.loc.text.split()
     at = c_tokens(a.loc.text) if is_c else a.loc.text.split()
     if len(rt) < 4 or len(at) < 4:
@@ -494,6 +562,8 @@ def _run(removed, added, i, j, c_files) -> tuple[int, int, int] | None:
             return 2
         return 1 if _similar(r, a, is_c) else 0
 
+    if r0.kind is not None or a0.kind is not None:
+        return None
     if r0.key != a0.key and not _similar(r0, a0, is_c):
         return None
     back = 0
@@ -584,7 +654,13 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
             continue
         rlocs = tuple(c.loc for c in rem)
         alocs = tuple(c.loc for c in add)
-        if not (_has_substance(rlocs) and _has_substance(alocs)):
+        same = [a.loc for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(a.loc.text)]
+        edited = sum(1 for r, a in zip(rem, add) if r.key != a.key)
+        if edited > sum(1 for r, a in zip(rem, add) if r.key == a.key and r.key):
+            continue  # more rewritten than moved
+        if not _has_substance(same) or not _has_substance([r.loc for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(r.loc.text)]):
+            continue  # both ends: a local variable made global is not a move
+        if not _comparable(rem[0].loc.path, add[0].loc.path):
             continue
         if _same_function(patch, rlocs, alocs):
             continue
@@ -633,12 +709,25 @@ def classify(patch: Patch) -> Anatomy:
     return Anatomy(patch, tuple(sorted(pieces + ws_pieces + rest, key=pos)))
 
 
+def _comparable(src: str, dst: str) -> bool:
+    """A move stays within one kind of file: C to C, .yaml to .yaml.
+    Text turned into YAML is a conversion, not a move."""
+    if src == dst:
+        return True
+    if src.endswith(C_SUFFIXES) and dst.endswith(C_SUFFIXES):
+        return True
+    def ext(p: str) -> str:
+        base = p.rsplit("/", 1)[-1]
+        return base.rsplit(".", 1)[-1] if "." in base else base
+    return ext(src) == ext(dst)
+
+
 def _same_function(patch: Patch, rem: Sequence[Loc], add: Sequence[Loc]) -> bool:
     """Body lines moved from one place to another inside the same function
     of the same file are part of editing that function."""
     if rem[0].path != add[0].path:
         return False
-    if any(loc.text[:1] not in (" ", "\t", "") for loc in (*rem, *add)):
+    if any(loc.text[:1] not in (" ", "\t", "", "#") for loc in (*rem, *add)):
         return False
     src = _function_at(patch, rem[0])
     dst = _function_at(patch, add[0])

@@ -100,6 +100,7 @@ diff --git a/drivers/hwmon/foo.c b/drivers/hwmon/foo.c
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from reviewbot.anatomy import Anatomy, Piece, PieceKind, classify
@@ -147,7 +148,24 @@ def _ordered(anatomy: Anatomy) -> tuple[Piece, ...]:
     return tuple(sorted(anatomy.refactors, key=key))
 
 
+# A title that says the patch is the refactoring ("Move X to Y", "Factor out
+# a helper", "Clean up style") announces what a reviewer would ask for.
+_REFACTOR_TITLE = re.compile(
+    r"(?i)\b(move[sd]?|moving|relocate[sd]?|refactor\w*|factor(s|ed)? out|extract(s|ed)?|split(s|ting)?"
+    r"|reorgani[sz]e[sd]?|consolidate[sd]?|clean(s|ed)? ?up|cleanups?|restructure[sd]?|reorder(s|ed)?"
+    r"|inline[sd]?|de-?duplicate[sd]?|rename[sd]?|simplif(y|ies|ied)|unif(y|ies|ied)|generali[sz]e[sd]?"
+    r"|style|whitespace|indentation|align(s|ed|ment)?|checkpatch)\b"
+)
+_FEATURE_TITLE = re.compile(r"(?i)\b(add(s|ed|ing)?|support(s|ed)?|introduce[sd]?|implement(s|ed)?|enable[sd]?|new)\b")
+
+
+def declares_refactor(title: str) -> bool:
+    return bool(_REFACTOR_TITLE.search(title)) and not _FEATURE_TITLE.search(title)
+
+
 def check(ctx: PatchContext) -> Iterator[Hit]:
+    if declares_refactor(ctx.patch.subject.title or ctx.patch.mail.subject):
+        return
     anatomy = classify(ctx.patch)
     pieces = _ordered(anatomy)
     if not pieces or len(anatomy.feature_lines()) < MIN_FEATURE_LINES:
