@@ -142,7 +142,8 @@ class Anatomy:
         header of a function whose body was moved into it, and the calls to
         it (a helper extracted from existing code)."""
         moved_names = {n for p in self.moves for n in _names(p.added)}
-        moved_names |= _extracted_functions(self)
+        extracted, glue = _extracted_functions(self)
+        moved_names |= extracted
         gone = {
             line_key(loc.text, loc.path.endswith(C_SUFFIXES))
             for p in self.pieces
@@ -153,7 +154,7 @@ class Anatomy:
         out = []
         for p in self.of_kind(PieceKind.NEW):
             for loc in p.added:
-                if _is_glue(loc, moved_names):
+                if id(loc.line) in glue or _is_glue(loc, moved_names):
                     continue
                 if line_key(loc.text, loc.path.endswith(C_SUFFIXES)) in gone:
                     continue
@@ -163,33 +164,37 @@ class Anatomy:
         return tuple(out)
 
 
-def _extracted_functions(anatomy: Anatomy) -> set[str]:
-    """``name()`` of functions the patch adds whose bodies are mostly moved code."""
+def _extracted_functions(anatomy: Anatomy) -> tuple[set[str], set[int]]:
+    """Functions the patch adds whose bodies are mostly moved code: their
+    ``name()`` and the ids of all their lines (header, locals, braces)."""
     moved = {id(loc.line) for p in anatomy.moves for loc in p.added}
-    out: set[str] = set()
+    names: set[str] = set()
+    glue: set[int] = set()
     for fc in anatomy.patch.files:
         if not fc.is_c:
             continue
         for hunk in fc.hunks:
-            name, body, from_move = "", 0, 0
+            name, body, from_move, span = "", 0, 0, []
             for ln in hunk.lines:
                 if ln.kind == "-":
                     continue
-                if ln.kind == "+" and _FUNC_HEAD.match(ln.text):
-                    m = _FUNC_HEAD.match(ln.text)
-                    name, body, from_move = (m.group(1) if m.group(1) not in _KEYWORDS else ""), 0, 0
+                m = _FUNC_HEAD.match(ln.text) if ln.kind == "+" else None
+                if m and m.group(1) not in _KEYWORDS:
+                    name, body, from_move, span = m.group(1), 0, 0, [ln]
                     continue
                 if not name:
                     continue
+                span.append(ln)
                 if ln.text.startswith("}"):
                     if body and from_move * 2 >= body:
-                        out.add(f"{name}()")
+                        names.add(f"{name}()")
+                        glue.update(id(x) for x in span)
                     name = ""
                     continue
                 if not _is_trivial(ln.text):
                     body += 1
                     from_move += id(ln) in moved
-    return out
+    return names, glue
 
 
 # --- tokens and keys -------------------------------------------------------
@@ -333,8 +338,11 @@ def _names(locs: Iterable[Loc]) -> list[str]:
     return out
 
 
-def _has_substance(locs: Sequence[Loc]) -> bool:
-    """A macro, a complete top-level declaration, or a real block of code."""
+def _has_substance(locs: Sequence[Loc], same_file: bool = False) -> bool:
+    """A macro, a complete top-level declaration, or a real block of code.
+    Inside one file a single declaration moved up or down is a reorder
+    that serves the edit: there it takes two, or a block."""
+    named = 0
     for loc in locs:
         text = loc.text
         if not loc.path.endswith(C_SUFFIXES) or not _top_name(text):
@@ -342,9 +350,11 @@ def _has_substance(locs: Sequence[Loc]) -> bool:
         if _DEFINE.match(text) and not _INCLUDE.match(text):
             m = _DEFINE.match(text)
             if not m.group(1).endswith(("_H", "_H_", "_H__")):
-                return True
+                named += 1
         elif _strip_comment(text).endswith(";"):
-            return True
+            named += 1
+    if named >= (2 if same_file else 1):
+        return True
     return sum(1 for loc in locs if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text)) >= MIN_BLOCK
 
 
@@ -475,10 +485,17 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
         for c in (*rem, *add):
             if id(c) not in paired:
                 dirty.add((c.loc.line.kind, stmts[id(c)]))
+    clean = {r.block for r, _ in candidates}
+    for rem, add in blocks:
+        if any(id(c) not in paired for c in (*rem, *add)):
+            clean.discard((rem or add)[0].block)
     out = []
     for r, a in candidates:
         if (
             _is_realignment(r.loc.text, a.loc.text)
+            # outside C, columns are often forced (a reST table widened for a
+            # new row): only a block that changes nothing else is a realignment
+            and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)
             and ("-", stmts[id(r)]) not in dirty
             and ("+", stmts[id(a)]) not in dirty
             and r.key  # not a blank line
@@ -576,6 +593,18 @@ def _run(removed, added, i, j, c_files) -> tuple[int, int, int] | None:
     return back, length, exact
 
 
+def _dominates(add: Sequence[_Ch], added: list[_Ch]) -> bool:
+    """The moved lines are at least half of the code added around them."""
+    first, last = add[0].seq, add[-1].seq
+    while first > 0 and added[first - 1].fh == add[0].fh and added[first - 1].loc.number == added[first].loc.number - 1:
+        first -= 1
+    while last + 1 < len(added) and added[last + 1].fh == add[-1].fh and added[last + 1].loc.number == added[last].loc.number + 1:
+        last += 1
+    around = [c for c in added[first : last + 1] if not _is_trivial(c.loc.text) and not _COMMENT_LINE.match(c.loc.text)]
+    mine = {id(c) for c in add}
+    return 2 * sum(1 for c in around if id(c) in mine) >= len(around)
+
+
 def _edits(rem: Sequence[_Ch], add: Sequence[_Ch]) -> tuple[Edit, ...]:
     out: list[Edit] = []
     for r, a in zip(rem, add):
@@ -658,8 +687,13 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         edited = sum(1 for r, a in zip(rem, add) if r.key != a.key)
         if edited > sum(1 for r, a in zip(rem, add) if r.key == a.key and r.key):
             continue  # more rewritten than moved
-        if not _has_substance(same) or not _has_substance([r.loc for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(r.loc.text)]):
+        same_file = rem[0].loc.path == add[0].loc.path
+        if not _has_substance(same, same_file) or not _has_substance(
+            [r.loc for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(r.loc.text)], same_file
+        ):
             continue  # both ends: a local variable made global is not a move
+        if not _names(same) and not _dominates(add, added):
+            continue  # a few statements reused inside new code: part of the feature
         if not _comparable(rem[0].loc.path, add[0].loc.path):
             continue
         if _same_function(patch, rlocs, alocs):
