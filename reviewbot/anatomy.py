@@ -496,6 +496,8 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
             # outside C, columns are often forced (a reST table widened for a
             # new row): only a block that changes nothing else is a realignment
             and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)
+            # spaces turned into tabs next to an edited line: tidying the edit
+            and (r.block in clean or r.loc.text.strip() != a.loc.text.strip())
             and ("-", stmts[id(r)]) not in dirty
             and ("+", stmts[id(a)]) not in dirty
             and r.key  # not a blank line

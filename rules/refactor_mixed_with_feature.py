@@ -156,10 +156,11 @@ _REFACTOR_TITLE = re.compile(
     r"|inline[sd]?|de-?duplicate[sd]?|rename[sd]?|simplif(y|ies|ied)|unif(y|ies|ied)|generali[sz]e[sd]?"
     r"|style|whitespace|indentation|align(s|ed|ment)?|checkpatch)\b"
 )
-_FEATURE_TITLE = re.compile(r"(?i)\b(add(s|ed|ing)?|support(s|ed)?|introduce[sd]?|implement(s|ed)?|enable[sd]?|new)\b")
+_FEATURE_TITLE = re.compile(r"(?i)\b(add(s|ed|ing)?|introduce[sd]?|implement(s|ed)?|enable[sd]?)\b|(^|:\s*)support(s|ed)?\b")
 
 
 def declares_refactor(title: str) -> bool:
+    """The title announces a move or cleanup, and no feature."""
     return bool(_REFACTOR_TITLE.search(title)) and not _FEATURE_TITLE.search(title)
 
 
