@@ -634,3 +634,52 @@ def explain(
         return str(exc)
     except RecursionError:
         return "recursion"
+
+
+class Scope:
+    """The macros a patch shows, as seen from one file of it.
+
+    ``defines`` are ``reviewbot.rule.Define``-like objects (``name``,
+    ``value``, ``params``, ``path``, ``kind``); removed lines (``kind ==
+    '-'``) are ignored.  A name defined in ``path`` itself wins over the
+    same name in another file of the patch.  A name with two different
+    replacement texts (``#ifdef`` branches, two drivers' private macros)
+    is ambiguous and stays unknown, so values are only used when the patch
+    leaves no doubt about them.
+    """
+
+    def __init__(self, defines, path: str | None = None) -> None:
+        local: dict[str, set] = {}
+        other: dict[str, set] = {}
+        for d in defines:
+            if getattr(d, "kind", "+") == "-":
+                continue
+            key = (tuple(d.params) if d.params is not None else None, " ".join(d.value.split()))
+            (local if path is not None and d.path == path else other).setdefault(d.name, set()).add(key)
+        self._objects: dict[str, str | None] = {}
+        self._functions: dict[str, tuple[tuple[str, ...], str]] = {}
+        for name in set(local) | set(other):
+            keys = local.get(name) or other[name]
+            if len(keys) != 1:
+                self._objects[name] = None  # ambiguous: hides builtins too
+                continue
+            params, value = next(iter(keys))
+            if params is None:
+                self._objects[name] = value
+            else:
+                self._functions[name] = (params, value)
+                self._objects[name] = None
+
+    def lookup(self, name: str) -> str | None:
+        return self._objects.get(name)
+
+    def knows(self, name: str) -> bool:
+        return name in self._objects
+
+    def evaluate(self, text: str) -> Value | None:
+        return evaluate(text, self._lookup_with_hidden, self._functions)
+
+    def _lookup_with_hidden(self, name: str) -> str | None:
+        if name in self._objects and self._objects[name] is None and name not in self._functions:
+            return "@ambiguous@"  # untokenizable: evaluation gives up
+        return self._objects.get(name)

