@@ -253,6 +253,7 @@ _AGGREGATE = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s
 _TYPEDEF = re.compile(r"^typedef\b.*?\b([A-Za-z_]\w*)\s*;")
 _DECL = re.compile(r"^(?:static\s+|extern\s+|const\s+)*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(=|;)")
 _FUNC_PTR = re.compile(r"\(\s*\*\s*([A-Za-z_]\w*)\s*\)")
+_FORWARD = re.compile(r"^(struct|union|enum)\s+\w+\s*;")  # struct pci_dev;
 _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto", "typeof"}
 _GLUE = re.compile(
     r"^\s*(#\s*(include|ifndef|endif|pragma\s+once)\b"
@@ -338,7 +339,7 @@ def _names(locs: Iterable[Loc]) -> list[str]:
     return out
 
 
-def _has_substance(locs: Sequence[Loc], same_file: bool = False) -> bool:
+def _has_substance(locs: Sequence[Loc], same_file: bool = False, stmt_ids: Sequence | None = None) -> bool:
     """A macro, a complete top-level declaration, or a real block of code.
     Inside one file a single declaration moved up or down is a reorder
     that serves the edit: there it takes two, or a block."""
@@ -351,11 +352,16 @@ def _has_substance(locs: Sequence[Loc], same_file: bool = False) -> bool:
             m = _DEFINE.match(text)
             if not m.group(1).endswith(("_H", "_H_", "_H__")):
                 named += 1
-        elif _strip_comment(text).endswith(";"):
+        elif _strip_comment(text).endswith(";") and not _FORWARD.match(text):
             named += 1
     if named >= (2 if same_file else 1):
         return True
-    return sum(1 for loc in locs if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text)) >= MIN_BLOCK
+    code = [i for i, loc in enumerate(locs) if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text)]
+    if len(code) < MIN_BLOCK:
+        return False
+    # a block, not one statement wrapped over three lines
+    ids = stmt_ids or _statement_ids([loc.text for loc in locs], locs[0].path.endswith(C_SUFFIXES))
+    return len({ids[i] for i in code}) >= 2
 
 
 def _piece_name(locs: Sequence[Loc]) -> str:
@@ -382,7 +388,8 @@ def _span(locs: Sequence[Loc]) -> str:
 # --- statements: which lines belong together -------------------------------
 
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
-_CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>,:(]|\breturn)$")
+_CONTROL = re.compile(r"^\s*(\}\s*)?(else\s+)?(if|for|while|switch)\b")
+_CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>:(]|\breturn)$")
 
 
 def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
@@ -391,6 +398,7 @@ def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
     ids: list[int] = []
     sid = 0
     depth = 0
+    head = ""  # first code line of the current statement
     for text in texts:
         ids.append(sid)
         if not is_c:
@@ -398,10 +406,15 @@ def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
             continue
         code = _STRINGS.sub('""', text)
         code = re.sub(r"/\*.*?\*/|//.*$", "", code).rstrip()
+        if not head and code.strip():
+            head = code
         depth = max(0, depth + code.count("(") - code.count(")"))
         label = re.match(r"^\s*(\w+|case\s+.*|default)\s*:$", code)
-        if depth == 0 and not (_CONTINUES.search(code) and not label):
+        # "if (x)" without a brace owns the statement below it
+        control = _CONTROL.match(head) and code.endswith(")") or re.match(r"^\s*\}?\s*else$", code)
+        if depth == 0 and not (_CONTINUES.search(code) and not label) and not control:
             sid += 1
+            head = ""
     return ids
 
 
@@ -656,7 +669,7 @@ def _fragment(text: str, toks, i1: int, i2: int) -> str:
     return text[toks[i1].start() : toks[end - 1].end()]
 
 
-def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool]) -> list[Piece]:
+def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool], stmts: dict) -> list[Piece]:
     heap: list[tuple[int, int, int, int]] = []
     for i, j in _seeds(removed, added):
         res = _run(removed, added, i, j, c_files)
@@ -690,9 +703,10 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         if edited > sum(1 for r, a in zip(rem, add) if r.key == a.key and r.key):
             continue  # more rewritten than moved
         same_file = rem[0].loc.path == add[0].loc.path
-        if not _has_substance(same, same_file) or not _has_substance(
-            [r.loc for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(r.loc.text)], same_file
-        ):
+        kept = [(r, a) for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(a.loc.text)]
+        if not _has_substance(
+            [a.loc for _, a in kept], same_file, [stmts[id(a)] for _, a in kept]
+        ) or not _has_substance([r.loc for r, _ in kept], same_file, [stmts[id(r)] for r, _ in kept]):
             continue  # both ends: a local variable made global is not a move
         if not _names(same) and not _dominates(add, added):
             continue  # a few statements reused inside new code: part of the feature
@@ -714,7 +728,7 @@ def classify(patch: Patch) -> Anatomy:
     removed, added, blocks, stmts = _collect(patch)
     c_files = [fc.is_c for fc in patch.files]
     realigned = _pair_in_place(blocks, stmts)
-    pieces = _moves(patch, removed, added, c_files)
+    pieces = _moves(patch, removed, added, c_files, stmts)
     # realignments: runs of adjacent realigned pairs
     run: list[tuple[_Ch, _Ch]] = []
     ws_pieces: list[Piece] = []
