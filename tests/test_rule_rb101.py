@@ -42,13 +42,11 @@ def test_quiet(path):
 
 def test_reference_review(fixtures):
     """Dave Hansen: "Whitespace between the if()s please." on tdx.c."""
-    from reviewbot.mailparse import parse_mail
-    from reviewbot.patchparse import parse_patch
-    from reviewbot.sources import RawMessage, messages_in
+    from reviewbot.loader import load
 
-    path = fixtures / "tdx-v8-16.patch"
-    raws = [m for m in messages_in(str(path), path.read_bytes()) if isinstance(m, RawMessage)]
-    patches = [p for p in (parse_patch(parse_mail(r)) for r in raws) if p is not None]
+    loaded = load([str(fixtures / "tdx-v8-16.patch")])
+    assert not loaded.errors
+    patches = [p for s in loaded.series for p in (*s.patches, *s.extras)]
     assert len(patches) == 1
     findings, problems = Engine([RB101]).review(patches[0])
     assert not problems
@@ -197,3 +195,24 @@ def test_suppressed():
     text = (HERE / "fires" / "guard-then-block.diff").read_text()
     text = text.replace("if (ret != FOO_ID) {", "if (ret != FOO_ID) { /* reviewbot-ignore: RB101 */")
     assert review_diff(text) == ()
+
+
+def test_second_if_cut_by_the_hunk_end():
+    """The fragment ends inside the second if: its end maps to a synthetic
+    closing brace, the hit ends at its last real line."""
+    text = (
+        "diff --git a/drivers/misc/x.c b/drivers/misc/x.c\n"
+        "--- a/drivers/misc/x.c\n"
+        "+++ b/drivers/misc/x.c\n"
+        "@@ -10,4 +10,8 @@ static bool f(struct m *m)\n"
+        " \tu64 cfg = read_cfg(m);\n"
+        "+\tif (cfg & CFG_VALID) {\n"
+        "+\t\tlog(m);\n"
+        "+\t\treturn true;\n"
+        "+\t}\n"
+        " \tif (!flags.smca) {\n"
+        " \t\tif (legacy(m))\n"
+        " \t\t\treturn true;\n"
+    )
+    findings = review_diff(text)
+    assert [(f.line, f.end_line) for f in findings] == [(11, 17)]
