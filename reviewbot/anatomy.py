@@ -253,10 +253,12 @@ _AGGREGATE = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s
 _TYPEDEF = re.compile(r"^typedef\b.*?\b([A-Za-z_]\w*)\s*;")
 _DECL = re.compile(r"^(?:static\s+|extern\s+|const\s+)*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(=|;)")
 _FUNC_PTR = re.compile(r"\(\s*\*\s*([A-Za-z_]\w*)\s*\)")
+_PP_COND = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else)\b")
 _FORWARD = re.compile(r"^(struct|union|enum)\s+\w+\s*;")  # struct pci_dev;
 _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto", "typeof"}
 _GLUE = re.compile(
-    r"^\s*(#\s*(include|ifndef|endif|pragma\s+once)\b"
+    r"^\s*(#\s*(include|if|ifdef|ifndef|elif|else|endif|undef|pragma\s+once)\b"
+    r"|#\s*define\s+(TRACE_SYSTEM|TRACE_INCLUDE_\w+|CREATE_TRACE_POINTS)\b"
     r"|EXPORT_SYMBOL(_GPL)?(_NS(_GPL)?)?\s*\("
     r"|MODULE_(IMPORT_NS|LICENSE|AUTHOR|DESCRIPTION)\s*\("
     r"|//\s*SPDX-License-Identifier"
@@ -608,6 +610,16 @@ def _run(removed, added, i, j, c_files) -> tuple[int, int, int] | None:
     return back, length, exact
 
 
+def _gated(add: Sequence[_Ch], added: list[_Ch]) -> bool:
+    """An added #if/#ifdef/#else opens the run of added lines the move lands in."""
+    i = add[0].seq
+    while i > 0 and added[i - 1].fh == add[0].fh and added[i - 1].loc.number == added[i].loc.number - 1:
+        i -= 1
+        if _PP_COND.match(added[i].loc.text):
+            return True
+    return False
+
+
 def _dominates(add: Sequence[_Ch], added: list[_Ch]) -> bool:
     """The moved lines are at least half of the code added around them."""
     first, last = add[0].seq, add[-1].seq
@@ -710,6 +722,8 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
             continue  # both ends: a local variable made global is not a move
         if not _names(same) and not _dominates(add, added):
             continue  # a few statements reused inside new code: part of the feature
+        if same_file and _gated(add, added):
+            continue  # moved under a new #if: the gating is the feature
         if not _comparable(rem[0].loc.path, add[0].loc.path):
             continue
         if _same_function(patch, rlocs, alocs):
