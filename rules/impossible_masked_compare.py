@@ -3,8 +3,9 @@
 ## What it does
 Finds comparisons of a masked expression with a constant that has bits
 outside the mask, `(x & MASK) == VAL` where `VAL & ~MASK != 0`, and the
-OR form `(x | FLAGS) == VAL` where `FLAGS & ~VAL != 0`; also `!=`, either
-operand order, and `case` labels of a `switch (x & MASK)`.  The values
+OR form `(x | FLAGS) == VAL` where `FLAGS & ~VAL != 0`, and
+`FIELD_GET(MASK, x) == VAL` where `VAL` does not fit the field; also `!=`,
+either operand order, and `case` labels of a `switch (x & MASK)`.  The values
 come from literals and from the `#define`s the patch shows (added and
 context lines), evaluated with the C types of an x86-64 kernel; when a
 value is unknown or ambiguous the rule says nothing.
@@ -47,11 +48,13 @@ static int tdx_shutdown_status(u64 err)
 ## References
 - Dave Hansen's review of "[PATCH v8 16/21] x86/virt/tdx: Reject updates
   during concurrent TD build" (how status codes are masked and compared).
-- Kernel corpus (linux-hwmon, platform-driver-x86, linux-edac,
-  linux-hyperv; 2284 patch mails with a diff): 0 findings.  60 added
-  comparisons of a masked value; 18 with both values known, all possible
-  (correctly quiet).  The TDX v8 series (21 patches): 0 findings; its
-  16/21 with a detail bit set in TDX_UPDATE_COMPAT_SENSITIVE: 1 (true).
+- Kernel corpus (`reviewbot check --select RB202` over linux-hwmon,
+  platform-driver-x86, linux-edac and linux-hyperv: 2298 patches
+  reviewed): 0 findings, so no false positive; precision not measurable
+  there.  Of 67 added comparisons of a masked value, 23 have both values
+  known (all possible: correctly quiet).  The TDX v8 series (21 patches):
+  0 findings; its 16/21 with a detail bit set in
+  TDX_UPDATE_COMPAT_SENSITIVE: 1 finding, true.
 """
 
 from __future__ import annotations
@@ -149,8 +152,27 @@ class _Mask:
         return self.value & ~c
 
 
+def _field_get(unit, node, scope: Scope) -> _Mask | None:
+    """``FIELD_GET(M, x)``: its bits are those of ``FIELD_MAX(M)``."""
+    fn = node.child_by_field_name("function")
+    args = node.child_by_field_name("arguments")
+    if fn is None or args is None or unit.text(fn) != "FIELD_GET":
+        return None
+    argv = [a for a in args.named_children if a.type != "comment"]
+    if len(argv) != 2:
+        return None
+    mtext = unit.text(argv[0])
+    m = scope.evaluate(mtext)
+    if m is None or m.value <= 0 or scope.evaluate(unit.text(argv[1])) is not None:
+        return None
+    shift = (m.value & -m.value).bit_length() - 1
+    return _Mask("&", [(f"FIELD_MAX({_snip(mtext, 40)})", Value(m.value >> shift, m.bits, m.signed))])
+
+
 def _mask(unit, node, scope: Scope) -> _Mask | None:
     node = _strip(node)
+    if node is not None and node.type == "call_expression":
+        return _field_get(unit, node, scope)
     op = _op(node)
     if op not in ("&", "|"):
         return None

@@ -372,3 +372,67 @@ def test_scope_prefers_the_file_and_drops_ambiguity():
     assert a.evaluate("U32_MAX") is None  # an ambiguous define hides the builtin
     assert consteval.Scope([], "a.c").evaluate("U32_MAX") == v(0xFFFFFFFF, U32)
     assert a.evaluate("F(2)") == v(3, S32)
+
+
+def test_agrees_with_gcc(tmp_path):
+    """Random expressions: value and type (after promotion) as gcc computes
+    them with -fwrapv (the kernel's -fno-strict-overflow)."""
+    import random
+    import shutil
+    import subprocess
+
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        pytest.skip("no gcc")
+    rnd = random.Random(7)
+    lits = ["0", "1", "7", "-1", "0x80000000", "0xFFFFFFFF", "2147483647", "2147483648", "1U", "1UL",
+            "1ULL", "1L", "0xff", "-5", "0xFFFFFFFF00000000ULL", "'a'", "(u8)300", "(s8)200", "(u64)-1",
+            "(u32)-1", "(int)0x80000000U", "(long)-3", "BIT(3)", "GENMASK(7, 4)", "~0U", "~0UL",
+            "U32_MAX", "S32_MIN", "(unsigned short)70000", "(bool)4", "_AC(3, UL)"]
+    ops = ["+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "==", "!=", "<", ">", "<=", ">=", "&&", "||"]
+
+    def gen(d):
+        r = rnd.random()
+        if d == 0 or r < 0.3:
+            return rnd.choice(lits)
+        if r < 0.4:
+            return rnd.choice(["-", "~", "!", "(u8)", "(s32)", "(u64)", "(long)", "(unsigned)"]) + f"({gen(d - 1)})"
+        if r < 0.45:
+            return f"({gen(d - 1)} ? {gen(d - 1)} : {gen(d - 1)})"
+        op = rnd.choice(ops)
+        right = str(rnd.randint(0, 31)) if op in ("<<", ">>") else gen(d - 1)
+        return f"({gen(d - 1)} {op} {right})"
+
+    exprs = []
+    while len(exprs) < 1500:
+        e = gen(4)
+        val = evaluate(e)
+        if val is not None:
+            exprs.append((e, val))
+    src = [
+        "#include <stdio.h>",
+        "#include <stdbool.h>",
+        "typedef unsigned char u8; typedef signed char s8; typedef unsigned int u32;",
+        "typedef int s32; typedef unsigned long long u64;",
+        "#define BIT(n) (1UL << (n))",
+        "#define GENMASK(h, l) (((~0UL) - (1UL << (l)) + 1) & (~0UL >> (63 - (h))))",
+        "#define U32_MAX ((u32)~0U)",
+        "#define S32_MAX ((s32)(U32_MAX >> 1))",
+        "#define S32_MIN ((s32)(-S32_MAX - 1))",
+        "#define __AC(X, Y) (X##Y)",
+        "#define _AC(X, Y) __AC(X, Y)",
+        '#define T(e) printf("%d %d %lld\\n", (int)sizeof(+(e)), (int)((__typeof__(+(e)))-1 < 0), (long long)(+(e)))',
+        "int main(void)",
+        "{",
+        *(f"\tT({e});" for e, _ in exprs),
+        "\treturn 0;",
+        "}",
+    ]
+    (tmp_path / "t.c").write_text("\n".join(src) + "\n")
+    subprocess.run([gcc, "-w", "-fwrapv", "-O0", "-o", str(tmp_path / "t"), str(tmp_path / "t.c")], check=True)
+    out = subprocess.run([str(tmp_path / "t")], check=True, capture_output=True, text=True).stdout.splitlines()
+    assert len(out) == len(exprs)
+    for (e, val), line in zip(exprs, out):
+        size, signed, value = line.split()
+        bits = int(size) * 8
+        assert (val.bits, val.signed, val.unsigned) == (bits, signed == "1", int(value) & ((1 << bits) - 1)), e

@@ -71,6 +71,9 @@ def test_defines_from_other_files_and_ambiguity(fixtures):
         ("(x & GENMASK(3, 0)) == BIT(4)",
          "`(x & GENMASK(3, 0)) == BIT(4)` is always false: BIT(4) = 0x10 has bits 0x10 outside GENMASK(3, 0) = 0xf"),
         ("(x & 0xff & y) == 0x100", "`(x & 0xff & y) == 0x100` is always false: 0x100 has bits 0x100 outside 0xff"),
+        ("FIELD_GET(GENMASK(7, 4), x) != 0x30",
+         "`FIELD_GET(GENMASK(7, 4), x) != 0x30` is always true: "
+         "0x30 has bits 0x30 outside FIELD_MAX(GENMASK(7, 4)) = 0xf"),
     ],
 )
 def test_messages(expr, message):
@@ -94,6 +97,9 @@ def test_messages(expr, message):
         "(x & 0xf) < 0x10",
         "(x & 0xf) == (y & 0xf0)",
         "(x ^ 0xf) == 0x10",
+        "FIELD_GET(GENMASK(7, 4), x) == 0xf",
+        "FIELD_GET(GENMASK(7, 4), 0x30) == 0x30",  # all constant
+        "FIELD_GET(y, x) == 0x30",
     ],
 )
 def test_quiet(expr):
