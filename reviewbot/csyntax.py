@@ -140,6 +140,7 @@ class _Balance:
     min_depth: int
     end_depth: int
     opens_in_comment: bool  # the fragment starts inside a /* comment */
+    ends_in_comment: bool = False  # ... or ends inside one
 
 
 def _balance(lines: list[str]) -> _Balance:
@@ -155,6 +156,13 @@ def _balance(lines: list[str]) -> _Balance:
         stripped = text.lstrip()
         if stripped.startswith("#"):
             continue  # preprocessor lines do not count
+        if not (seen_code or starts_in_comment or in_comment) and stripped.startswith("*"):
+            # " * text" before any code: the fragment starts inside a comment
+            j = text.find("*/")
+            if j < 0:
+                continue
+            starts_in_comment = True
+            i = j + 2
         while i < n:
             c = text[i]
             if in_comment:
@@ -190,12 +198,75 @@ def _balance(lines: list[str]) -> _Balance:
             if not c.isspace():
                 seen_code = True
             i += 1
-    return _Balance(min_depth, depth, starts_in_comment)
+    return _Balance(min_depth, depth, starts_in_comment, in_comment)
+
+
+_PP_OPEN = re.compile(r"^\s*#\s*if(n?def)?\b")
+_PP_CLOSE = re.compile(r"^\s*#\s*endif\b")
+_PP_ELSE = re.compile(r"^\s*#\s*(else|elif)\b")
+
+
+def _conditionals(texts: list[str]) -> tuple[int, int]:
+    """How many ``#if``s a fragment closes without opening (they are opened
+    on synthetic lines before it) and leaves open (closed after it)."""
+    depth = 0
+    unopened = 0
+    for t in texts:
+        if "#" not in t:
+            continue
+        if _PP_OPEN.match(t):
+            depth += 1
+        elif _PP_ELSE.match(t):
+            if depth == 0:  # an #else/#elif of an #if before the fragment
+                unopened += 1
+                depth += 1
+        elif _PP_CLOSE.match(t):
+            if depth == 0:
+                unopened += 1
+            else:
+                depth -= 1
+    return unopened, depth
 
 
 def _looks_like_function(section: str) -> bool:
     s = section.strip()
     return bool(s) and "(" in s and not s.endswith(";") and "=" not in s and bool(_FUNC_HEADER.match(s))
+
+
+def _opener(section: str) -> str:
+    """What opens the block a hunk starts in, from the @@ function context,
+    up to and including its ``{``.
+
+    git cuts the context at 80 columns, so an unclosed parameter list is
+    closed after its last complete parameter.
+    """
+    s = section.strip()
+    if s.endswith("{"):  # "struct foo {", "static const int x[] = {"
+        return s
+    if re.match(r"^(typedef\s+)?(struct|union|enum)\b[\w\s]*$", s):
+        return s + " {"
+    if _looks_like_function(s):
+        depth = s.count("(") - s.count(")")
+        if depth > 0:
+            cut = s.rfind(",")
+            s = (s[:cut] if cut > s.find("(") else s) + ")" * depth
+        return s + " {"
+    return "void __reviewbot_fragment(void) {"
+
+
+def _continued_rows(texts: list[str], limit: int = 12) -> int:
+    """How many leading lines continue a statement begun before the hunk
+    (their parentheses close more than they open): those are left out of
+    the parse (kept as blank rows)."""
+    depth = 0
+    for i, t in enumerate(texts[:limit]):
+        code = t.split("//", 1)[0]
+        depth += code.count("(") - code.count(")")
+        if depth < 0:
+            return i + 1 if code.rstrip().endswith((";", "{", ",", ")")) else 0
+        if code.rstrip().endswith((";", "{", "}")) and depth == 0:
+            return 0
+    return 0
 
 
 def _count_errors(node) -> int:
@@ -213,17 +284,20 @@ def _count_errors(node) -> int:
     return count
 
 
-def _build(parser: Parser, fc: FileChange, hunk: Hunk | None, lines: tuple[Line, ...], prefix: str, suffix: str) -> CUnit:
-    texts = [ln.text for ln in lines]
+def _build(
+    parser: Parser, fc: FileChange, hunk: Hunk | None, lines: tuple[Line, ...], prefix: str, suffix: str, skip: int = 0
+) -> CUnit:
+    texts = [""] * skip + [ln.text for ln in lines[skip:]]
     rows: list[int | None] = []
     parts: list[str] = []
-    if prefix:
-        parts.append(prefix)
+    pre_if, post_endif = _conditionals(texts)
+    for extra in ([prefix] if prefix else []) + ["#if 1"] * pre_if:
+        parts.append(extra)
         rows.append(None)
     parts.extend(texts)
     rows.extend(ln.new for ln in lines)
-    if suffix:
-        parts.append(suffix)
+    for extra in ["#endif"] * post_endif + ([suffix] if suffix else []):
+        parts.append(extra)
         rows.append(None)
     source = "\n".join(parts).encode("utf-8", "replace") + b"\n"
     tree = parser.parse(source)
@@ -243,24 +317,20 @@ def _build(parser: Parser, fc: FileChange, hunk: Hunk | None, lines: tuple[Line,
 def fragment_unit(parser: Parser, fc: FileChange, hunk: Hunk) -> CUnit:
     """Parse one hunk's post-image as well as it can be parsed."""
     lines = hunk.post_image()
-    bal = _balance([ln.text for ln in lines])
-    opener = ""
+    texts = [ln.text for ln in lines]
+    skip = _continued_rows(texts)
+    bal = _balance(texts[skip:])
+    head = _opener(hunk.section)
     missing = -bal.min_depth
-    if missing > 0:
-        head = hunk.section.strip() if _looks_like_function(hunk.section) else "void __reviewbot_fragment(void)"
-        opener = head + " {" + " {" * (missing - 1)
-    if bal.opens_in_comment:
-        opener = (opener + " /*") if opener else "/*"
-    closer = " }" * max(bal.end_depth - bal.min_depth, 0)
-    plain = _build(parser, fc, hunk, lines, opener, closer.strip())
+    comment_open = " /*" if bal.opens_in_comment else ""
+    opener = (head + " {" * (missing - 1) if missing > 0 else "") + comment_open
+    closer = ("*/" if bal.ends_in_comment else "") + " }" * max(bal.end_depth - bal.min_depth, 0)
+    plain = _build(parser, fc, hunk, lines, opener.strip(), closer.strip(), skip)
     if plain.errors == 0:
         return plain
     # Maybe the hunk is a run of statements inside a function body.
-    head = hunk.section.strip() if _looks_like_function(hunk.section) else "void __reviewbot_fragment(void)"
-    wrapped_open = head + " {" + " {" * missing
-    if bal.opens_in_comment:
-        wrapped_open += " /*"
-    wrapped = _build(parser, fc, hunk, lines, wrapped_open, (closer + " }").strip())
+    wrapped_open = head + " {" * missing + comment_open
+    wrapped = _build(parser, fc, hunk, lines, wrapped_open, (closer + " }").strip(), skip)
     return wrapped if wrapped.errors < plain.errors else plain
 
 
