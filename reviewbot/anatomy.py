@@ -174,17 +174,22 @@ def _extracted_functions(anatomy: Anatomy) -> tuple[set[str], set[int]]:
         if not fc.is_c:
             continue
         for hunk in fc.hunks:
-            name, body, from_move, span = "", 0, 0, []
+            name, body, from_move, span, in_head = "", 0, 0, [], False
             for ln in hunk.lines:
                 if ln.kind == "-":
                     continue
                 m = _FUNC_HEAD.match(ln.text) if ln.kind == "+" else None
                 if m and m.group(1) not in _KEYWORDS:
-                    name, body, from_move, span = m.group(1), 0, 0, [ln]
+                    name, body, from_move, span, in_head = m.group(1), 0, 0, [ln], not ln.text.rstrip().endswith("{")
                     continue
                 if not name:
                     continue
-                span.append(ln)
+                if in_head:  # the parameter lines of the header
+                    span.append(ln)
+                    in_head = ln.text.strip() != "{" and not ln.text.rstrip().endswith(("{", ")"))
+                    continue
+                if _LOCAL_DECL.match(ln.text) or _is_trivial(ln.text):
+                    span.append(ln)  # locals and braces adapt the moved code
                 if ln.text.startswith("}"):
                     if body and from_move * 2 >= body:
                         names.add(f"{name}()")
@@ -253,6 +258,10 @@ _AGGREGATE = re.compile(r"^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s
 _TYPEDEF = re.compile(r"^typedef\b.*?\b([A-Za-z_]\w*)\s*;")
 _DECL = re.compile(r"^(?:static\s+|extern\s+|const\s+)*[A-Za-z_][\w\s\*]*?\b([A-Za-z_]\w*)\s*(\[[^\]]*\])?\s*(=|;)")
 _FUNC_PTR = re.compile(r"\(\s*\*\s*([A-Za-z_]\w*)\s*\)")
+_LOCAL_DECL = re.compile(
+    r"^\s+(const\s+|static\s+|unsigned\s+|struct\s+|enum\s+|union\s+)*[A-Za-z_]\w*[\s\*]+[A-Za-z_]\w*"
+    r"(\[[^\]]*\])?(\s*=\s*[^;]+)?(\s*,\s*\**\s*[A-Za-z_]\w*(\s*=\s*[^;,]+)?)*;\s*$"
+)
 _PP_COND = re.compile(r"^\s*#\s*(if|ifdef|ifndef|elif|else)\b")
 _FORWARD = re.compile(r"^(struct|union|enum)\s+\w+\s*;")  # struct pci_dev;
 _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "do", "else", "case", "goto", "typeof"}

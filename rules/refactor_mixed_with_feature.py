@@ -148,20 +148,22 @@ def _ordered(anatomy: Anatomy) -> tuple[Piece, ...]:
     return tuple(sorted(anatomy.refactors, key=key))
 
 
-# A title that says the patch is the refactoring ("Move X to Y", "Factor out
-# a helper", "Clean up style") announces what a reviewer would ask for.
+# A title that says the patch is the refactoring ("x86/foo: Move X to Y",
+# "Factor out a helper", "Clean up style") announces what a reviewer would
+# ask for.  Only the leading verb of the summary counts.
 _REFACTOR_TITLE = re.compile(
-    r"(?i)\b(move[sd]?|moving|relocate[sd]?|refactor\w*|factor(s|ed)? out|extract(s|ed)?|split(s|ting)?"
-    r"|reorgani[sz]e[sd]?|consolidate[sd]?|clean(s|ed)? ?up|cleanups?|restructure[sd]?|reorder(s|ed)?"
-    r"|inline[sd]?|de-?duplicate[sd]?|rename[sd]?|simplif(y|ies|ied)|unif(y|ies|ied)|generali[sz]e[sd]?"
-    r"|style|whitespace|indentation|align(s|ed|ment)?|checkpatch)\b"
+    r"(?i)^(move[sd]?|moving|relocate[sd]?|refactor\w*|factor(s|ed)? out|extract(s|ed)? (\w+ )?(helper|function)s?"
+    r"|split(s|ting)?|reorgani[sz]e[sd]?|consolidate[sd]?|clean(s|ed)? ?up|cleanups?|restructure[sd]?"
+    r"|reorder(s|ed)?|inline[sd]?|de-?duplicate[sd]?|rename[sd]?|simplif(y|ies|ied)|unif(y|ies|ied)"
+    r"|generali[sz]e[sd]?|fix (\w+ )?(style|whitespace|indentation|alignment|checkpatch))\b(?!-)"
 )
-_FEATURE_TITLE = re.compile(r"(?i)\b(add(s|ed|ing)?|introduce[sd]?|implement(s|ed)?|enable[sd]?)\b|(^|:\s*)support(s|ed)?\b")
+_FEATURE_TITLE = re.compile(r"(?i)\b(add(s|ed|ing)?|introduce[sd]?|implement(s|ed)?|enable[sd]?)\b")
 
 
 def declares_refactor(title: str) -> bool:
-    """The title announces a move or cleanup, and no feature."""
-    return bool(_REFACTOR_TITLE.search(title)) and not _FEATURE_TITLE.search(title)
+    """The summary starts with a refactoring verb and announces no feature."""
+    summary = re.sub(r"^\([^)]*\)\s*", "", title.rsplit(": ", 1)[-1].strip())  # hwmon: (foo) Move ...
+    return bool(_REFACTOR_TITLE.match(summary)) and not _FEATURE_TITLE.search(summary)
 
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
