@@ -61,9 +61,9 @@ def load_message(raw: RawMessage) -> tuple[Mail | Patch | None, list[InputError]
         return None, [InputError(raw.source, _describe(exc))]
     where = f"{raw.source} <{mail.message_id}>" if mail.message_id else raw.source
     try:
-        subject = parse_subject(mail.subject)
         patch, problems = parse_patch_checked(mail)
     except PatchError as exc:
+        subject = parse_subject(mail.subject)
         if subject.is_reply or subject.counter == 0:
             return mail, []
         return None, [InputError(where, _describe(exc))]
@@ -71,7 +71,7 @@ def load_message(raw: RawMessage) -> tuple[Mail | Patch | None, list[InputError]
         return None, [InputError(where, _describe(exc))]
     if patch is None:
         return mail, []
-    if subject.is_reply:
+    if patch.subject.is_reply:
         return patch, []
     return patch, [InputError(where, problem) for problem in problems]
 

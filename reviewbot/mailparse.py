@@ -32,7 +32,10 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _ADDRESS = re.compile(r'(?:"(?:[^"\\]|\\.)*"?|<[^>]*>?|\([^)]*\)?|[^,"<(])+')
 _NAME_ADDR = re.compile(r"(?s)(?P<name>.*?)<(?P<addr>[^<>]*)>\s*(?:\(.*\))?")
 _ADDR_COMMENT = re.compile(r"(?s)(?P<addr>[^\s()]+)\s*\((?P<name>.*)\)")
-_SPECIALS = ('"', "(", "=?", "\\", ":;")
+_PLAIN_ADDRESS = re.compile(
+    r'\s*(?:(?:"([^"\\]*)"|([^",<>()\\]*?))\s*<([^<>()\s",]*)>|([^\s,"<>()\\:;]+))\s*(?:,|$)'
+)
+_CHARSET = re.compile(r'(?i);\s*charset\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))')
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 _HAS_DIFF = re.compile(r"(?m)^(?:diff --git |--- \S[^\n]*\n\+\+\+ \S)")
@@ -145,7 +148,8 @@ def _split_head(data: bytes) -> tuple[bytes, bytes]:
 
 def _header_text(value: bytes) -> str:
     """Unfold a raw header value and decode its raw 8-bit bytes."""
-    return _FOLD.sub("", decode_bytes(value, "utf-8")).strip()
+    text = value.decode("ascii") if value.isascii() else decode_bytes(value, "utf-8")
+    return (_FOLD.sub("", text) if "\n" in text else text).strip()
 
 
 def _msgids(value: str) -> list[str]:
@@ -158,24 +162,33 @@ def _msgids(value: str) -> list[str]:
 def _addresses(values: list[str]) -> tuple[str, ...]:
     """Split address fields into decoded "Name <addr>" strings.
 
-    A regex does what ``email.utils.getaddresses`` does, which walks the
-    text one character at a time and costs seconds on archive Cc lists.
+    Regexes do what ``email.utils.getaddresses`` does, which walks the text
+    one character at a time and costs seconds on archive Cc lists.  Plain
+    ``Name <addr>``, ``"Name" <addr>`` and ``addr`` take the fast path; the
+    rest of a field is split token by token once something odd shows up.
     """
-    out = []
+    out: list[str] = []
     for value in values:
-        for token in _ADDRESS.findall(value):
-            address = _one_address(token)
-            if address:
-                out.append(address)
+        pos, end = 0, len(value)
+        while pos < end:
+            match = _PLAIN_ADDRESS.match(value, pos)
+            if match is None:
+                out.extend(a for a in map(_one_address, _ADDRESS.findall(value, pos)) if a)
+                break
+            quoted, plain, addr, bare = match.groups()
+            name = quoted if quoted is not None else plain or ""
+            if "=?" in name:
+                name = decode_words(name)
+            name = " ".join(name.split())
+            addr = addr if addr is not None else bare
+            if name or addr:
+                out.append(f"{name} <{addr}>" if name and addr else addr or name)
+            pos = match.end()
     return tuple(out)
 
 
 def _one_address(token: str) -> str:
     token = token.strip()
-    if token.endswith(">") and not any(c in token for c in _SPECIALS):
-        cut = token.rfind("<")  # the plain "Name <addr>" of most Cc lists
-        name, addr = " ".join(token[:cut].split()), token[cut + 1 : -1].strip()
-        return f"{name} <{addr}>" if name else addr
     match = _NAME_ADDR.fullmatch(token) or _ADDR_COMMENT.fullmatch(token)
     if match:
         name, addr = match.group("name").strip(), match.group("addr").strip()
@@ -209,12 +222,8 @@ def _transfer_decode(payload: bytes, encoding: str) -> bytes:
 
 
 def _body_text(content_type: str, encoding: str, body: bytes) -> tuple[str, tuple[str, ...]]:
-    params = email.message.Message()
-    if content_type:
-        params["Content-Type"] = content_type
-    ctype = params.get_content_type()
+    ctype, charset = _type_and_charset(content_type)
     if not ctype.startswith("multipart/"):
-        charset = _charset(params)
         payload = _transfer_decode(body, encoding)
         if ctype == "text/html":
             return _html_text(decode_bytes(payload, charset)), ()
@@ -227,6 +236,19 @@ def _body_text(content_type: str, encoding: str, body: bytes) -> tuple[str, tupl
         return _multipart_text(message)
     except Exception:  # a broken MIME structure: show the raw text
         return _lf(decode_bytes(body, None)), ()
+
+
+def _type_and_charset(value: str) -> tuple[str, str | None]:
+    """Content type and charset of a single part, as the stdlib would read them."""
+    ctype = value.split(";", 1)[0].strip().lower()
+    if ctype.count("/") != 1:
+        ctype = "text/plain"
+    match = _CHARSET.search(value)
+    if not match:
+        return ctype, None
+    charset = match.group(1) if match.group(1) is not None else match.group(2)
+    charset = charset.split("'", 1)[0].strip().lower()  # RFC 2231: utf-8''...
+    return ctype, charset or None
 
 
 def _multipart_text(message: email.message.Message) -> tuple[str, tuple[str, ...]]:

@@ -183,9 +183,9 @@ def _cut_signature(piece: list[str]) -> list[str]:
     counts when the next line is not a diff line.
     """
     for i, line in enumerate(piece):
-        if line.rstrip("\n") in ("-- ", "--"):
+        if line.startswith("--") and line.rstrip("\n") in ("-- ", "--"):
             following = piece[i + 1] if i + 1 < len(piece) else ""
-            if not following.startswith(_DIFF_LINE_START) or following == "":
+            if not following.startswith(_DIFF_LINE_START):
                 return piece[:i]
     return piece
 
