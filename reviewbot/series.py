@@ -12,7 +12,9 @@ Rules, in the order they are tried for a numbered patch (``[PATCH v2 3/5]``):
    format-patch`` files) join the series of the mail just before them when
    sender, version and total match and the slot is free.
 
-A patch without a counter (``[PATCH v2] foo``) is a series of total 1.
+A patch without a counter (``[PATCH v2] foo``, or a bare diff with no tags
+at all) is a series of total 1; a diff under other tags (``[tip: x]``
+commit notices, ``[GIT PULL]``) is not a submission and goes with replies.
 Duplicates of a slot (a resend into the same thread) keep the *later* mail
 in the slot and move the earlier to ``Series.extras``, as do counters beyond
 the total.  Two mails with the same Message-ID are one mail: the first is
@@ -83,7 +85,7 @@ def assemble(items: Iterable[Mail | Patch]) -> tuple[list[Series], list[Mail]]:
     for entry in entries:
         if _is_cover(entry) and not _disguised_reply(entry, by_id):
             covers.append(entry)
-        elif entry.patch and not entry.subject.is_reply and entry.subject.counter != 0:
+        elif entry.patch and _is_submission(entry.subject) and entry.subject.counter != 0:
             if not _disguised_reply(entry, by_id):
                 patches.append(entry)
                 continue
@@ -106,6 +108,15 @@ def _entries(items: Iterable[Mail | Patch]) -> list[_Entry]:
         subject = patch.subject if patch else parse_subject(mail.subject)
         entries.append(_Entry(len(entries), mail, subject, patch))
     return entries
+
+
+def _is_submission(subject: Subject) -> bool:
+    """Not a reply, and tagged [PATCH]/[RFC] or not tagged at all (a bare diff).
+
+    A diff under other tags (``[tip: ras/core]`` commit notices, ``[GIT
+    PULL]``) is not something sent for review.
+    """
+    return not subject.is_reply and (subject.is_patch or not subject.prefixes)
 
 
 def _is_cover(entry: _Entry) -> bool:

@@ -160,3 +160,10 @@ def test_order_is_first_appearance_and_deterministic():
 def test_cover_alone_is_a_series_with_every_patch_missing():
     (series,), _ = assemble([mail("[PATCH 0/2] only the cover", "c")])
     assert series.missing == (1, 2) and series.cover.message_id == "c"
+
+
+def test_untagged_diff_is_a_series_but_other_tags_are_not():
+    items = [patch("foo.diff", "bare"), patch("[tip: ras/core] x86/mce: fix", "tip"), patch("[GIT PULL] hwmon", "pull")]
+    (series,), others = assemble(items)
+    assert ids(series) == [None, "bare"] and series.title == "foo.diff"
+    assert [m.message_id for m in others] == ["tip", "pull"]
