@@ -30,6 +30,7 @@ from .subject import parse_subject
 
 _DIFF_START = re.compile(r"\n(?:diff --git |--- [^\n]*\n\+\+\+ [^\n]*\n@@ -\d)")
 _SEPARATOR = re.compile(r"(?m)^---[ \t]*$")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SCISSORS = re.compile(r"(?m)^[ \t]*(?:-+ *)?(?:>8|8<)(?: *-+)?[ \t]*$")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]+(\S.*?)\s*")
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
@@ -43,6 +44,12 @@ _KERNEL_TOP = frozenset(
     "kernel lib LICENSES mm net rust samples scripts security sound tools usr virt "
     "MAINTAINERS Makefile Kconfig CREDITS COPYING README .mailmap .clang-format "
     ".gitignore".split()
+)
+
+
+_UNIDIFF_REASONS = (
+    ("Target without source", "its +++ line does not match its diff --git line"),
+    ("Unexpected hunk found", "a hunk comes before any file name"),
 )
 
 
@@ -96,16 +103,19 @@ def diff_start(body: str) -> int:
 
 
 def split_message(head: str) -> tuple[str, str]:
-    """Commit message and notes: what stands before and after the first ``---``."""
-    scissors = None
-    for scissors in _SCISSORS.finditer(head):
-        pass
-    if scissors:
-        head = head[scissors.end() :]
+    """Commit message and notes: what stands before and after the first ``---``.
+
+    A scissors line (``-- >8 --``) before the ``---`` drops what precedes
+    it, as ``git am --scissors`` does.
+    """
     separator = _SEPARATOR.search(head)
-    if not separator:
-        return head.strip("\n"), ""
-    return head[: separator.start()].strip("\n"), head[separator.end() :].strip("\n")
+    cut = separator.start() if separator else len(head)
+    scissors = None
+    for scissors in _SCISSORS.finditer(head, 0, cut):
+        pass
+    start = scissors.end() if scissors else 0
+    notes = head[separator.end() :].strip("\n") if separator else ""
+    return head[start:cut].strip("\n"), notes
 
 
 def parse_trailers(message: str) -> tuple[tuple[str, str], ...]:
@@ -116,7 +126,7 @@ def parse_trailers(message: str) -> tuple[tuple[str, str], ...]:
     as ``[maintainer: fixed typo]``, are skipped, and indented lines continue
     the trailer above them.
     """
-    paragraph = message.rstrip().rsplit("\n\n", 1)[-1].split("\n")
+    paragraph = _PARAGRAPH_BREAK.split(message.rstrip())[-1].split("\n")
     found: list[list[str]] = []
     known = plain = 0
     for line in paragraph:
@@ -289,7 +299,11 @@ def _diagnose(piece: list[str], exc: Exception) -> str:
         problem = _count_hunk(piece, i + 1, match)
         if problem:
             return f"hunk {match.group(0)} in {where} {problem}"
-    return f"{where}: {' '.join(str(exc).split())[:120]}"
+    reason = " ".join(str(exc).split())
+    for start, text in _UNIDIFF_REASONS:
+        if reason.startswith(start):
+            reason = text
+    return f"{where}: {reason[:120]}"
 
 
 def _count_hunk(piece: list[str], first: int, header: re.Match[str]) -> str:

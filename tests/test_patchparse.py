@@ -248,3 +248,20 @@ def test_scissors_line_starts_the_message():
 )
 def test_trailers(message, expected):
     assert list(parse_trailers(message)) == expected
+
+
+def test_damaged_git_header_is_explained():
+    body = "m\n---\ndiff --git a/f.c b/f.c index 1111111..2222222 100644\n--- a/f.c\n+++ b/f.c\n@@ -1 +1 @@\n-a\n+b\n"
+    with pytest.raises(PatchError, match=r"^diff does not parse: f.c: its \+\+\+ line does not match"):
+        parse_patch(mail(body))
+
+
+def test_scissors_after_the_separator_is_ignored():
+    body = "fix it\n\nSigned-off-by: A <a@x>\n---\nnotes\n-- >8 --\n" + GIT_DIFF
+    patch = parse_patch(mail(body))
+    assert patch.message == "fix it\n\nSigned-off-by: A <a@x>"
+    assert patch.notes == "notes\n-- >8 --"
+
+
+def test_trailer_paragraph_after_a_whitespace_only_line():
+    assert parse_trailers("fix\n \t\nSigned-off-by: A <a@x>") == (("Signed-off-by", "A <a@x>"),)
