@@ -142,8 +142,9 @@ def _split_head(data: bytes) -> tuple[bytes, bytes]:
     stray = _NOT_A_FIELD.search(data, 0, end - 1 if end < len(data) else end)
     if stray:  # a line that is no header field ends the headers early
         return data[: stray.start() + 1], data[stray.start() + 1 :]
-    body_start = data.find(b"\n", end) + 1 if end < len(data) else end
-    return data[:end], data[body_start:] if body_start else b""
+    if end == len(data):
+        return data, b""
+    return data[:end], data[data.find(b"\n", end) + 1 :]  # past the blank line
 
 
 def _header_text(value: bytes) -> str:
@@ -288,8 +289,11 @@ def _multipart_text(message: email.message.Message) -> tuple[str, tuple[str, ...
             names.append(filename or ctype)
         elif inline_text:
             texts.append(text)
-    parts = (texts or html_texts) + attached
-    body = "".join(p if p.endswith("\n") or p is parts[-1] else p + "\n" for p in parts)
+    body = ""
+    for text in (texts or html_texts) + attached:
+        if body and not body.endswith("\n"):
+            body += "\n"
+        body += text
     return body, tuple(names)
 
 
