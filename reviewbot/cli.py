@@ -20,6 +20,9 @@ COMMANDS = (
     ("check", "reviewbot.commands.check"),
     ("rules", "reviewbot.commands.rules"),
     ("explain", "reviewbot.commands.explain"),
+    ("scan", "reviewbot.commands.scan"),
+    ("hook", "reviewbot.commands.hook"),
+    ("b4", "reviewbot.commands.b4"),
 )
 
 

@@ -68,7 +68,7 @@ def test_empty_run():
 
 
 def test_render_dispatch_errors():
-    assert FORMATS == ("text", "json", "review")
+    assert FORMATS == ("text", "json", "review", "sarif", "github")
     with pytest.raises(ValueError):
         render("xml", result(), io.StringIO())
     with pytest.raises(ValueError):

@@ -10,7 +10,7 @@ HELP = "review patch files, mboxes (.gz ok), Maildirs or stdin"
 def add_arguments(c) -> None:
     c.add_argument("paths", nargs="*", metavar="PATH",
                    help="patch file, mbox (.gz ok), Maildir, or - for stdin (default: stdin)")
-    c.add_argument("--format", choices=("text", "json", "review"), default="text",
+    c.add_argument("--format", choices=("text", "json", "review", "sarif", "github"), default="text",
                    help="output format (default: text)")
     c.add_argument("--fail-on", choices=("error", "warning", "check", "never"), default="warning",
                    help="exit 1 when a finding at or above this severity is made (default: warning)")
@@ -20,6 +20,13 @@ def add_arguments(c) -> None:
     c.add_argument("--output-dir", metavar="DIR", help="with --format review: write .eml files to DIR")
     c.add_argument("--from", dest="from_addr", default=None,
                    help="with --format review: the From: of the reply mails")
+    c.add_argument("--git", metavar="RANGE",
+                   help="review the commits of RANGE of the git tree here (origin/master..HEAD; R means R..HEAD) "
+                   "as one series, with whole files and headers from the tree")
+    c.add_argument("--new-only", action="store_true",
+                   help="with --git: report only findings the base of RANGE does not already have")
+    c.add_argument("--baseline", metavar="SARIF",
+                   help="report only findings not in SARIF (an earlier `--format sarif` output of check or scan)")
 
 
 def run(args) -> int:
@@ -38,13 +45,42 @@ def run(args) -> int:
         err("--output-dir goes with --format review")
         return EXIT_ERROR
 
-    loaded = load(args.paths, sys.stdin.buffer)  # "-" or no path: stdin
-    problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-    result = Engine(rules).run(loaded.series, problems, loaded.messages)
+    if (args.git is None and args.new_only) or (args.git is not None and args.paths):
+        err("--new-only goes with --git" if args.new_only and args.git is None else "--git RANGE takes no PATH")
+        return EXIT_ERROR
+    known = None
+    if args.baseline:
+        from ..baseline import BaselineError, from_sarif
+
+        try:
+            known = from_sarif(args.baseline)
+        except BaselineError as exc:
+            err(str(exc))
+            return EXIT_ERROR
+
+    if args.git is not None:
+        from ..gitrange import review_range
+        from ..gitutil import GitError
+
+        try:
+            result = review_range(args.git, rules, new_only=args.new_only)
+        except GitError as exc:
+            err(str(exc))
+            return EXIT_ERROR
+        if not result.patches and not result.problems:
+            err(f"no commits to review in {args.git}")
+    else:
+        loaded = load(args.paths, sys.stdin.buffer)  # "-" or no path: stdin
+        problems = [InputProblem(e.source, e.message) for e in loaded.errors]
+        result = Engine(rules).run(loaded.series, problems, loaded.messages)
+    if known is not None:
+        from ..baseline import subtract
+
+        result = subtract(result, known)
 
     for prob in result.problems:
         err(f"{prob.source}: {prob.message}")
-    if not result.patches:
+    if not result.patches and (args.git is None or result.problems):
         if not result.problems:
             err("no patch found in the input" if loaded.messages else "empty input: no mail to review")
         return EXIT_ERROR

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..result import PatchResult, RunResult
     from ..rule import Finding
 
-FORMATS = ("text", "json", "review")
+FORMATS = ("text", "json", "review", "sarif", "github")
 
 
 def render(
@@ -41,6 +41,14 @@ def render(
         from . import jsonfmt
 
         jsonfmt.render(result, out)
+    elif fmt == "sarif":
+        from . import sarif
+
+        sarif.render(result, out)
+    elif fmt == "github":
+        from . import github
+
+        github.render(result, out)
     else:
         from . import review
 

@@ -1,0 +1,44 @@
+"""reviewbot scan: review whole files of a tree with the C rules."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "review whole C files or directories of a tree (what is already there), not a patch"
+
+
+def add_arguments(c) -> None:
+    c.add_argument("paths", nargs="+", metavar="PATH", help="C file, or directory to walk for .c and .h files")
+    c.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
+                   help="output format (default: text)")
+    c.add_argument("--fail-on", choices=("error", "warning", "check", "never"), default="warning",
+                   help="exit 1 when a finding at or above this severity is made (default: warning)")
+    c.add_argument("--select", action="append", metavar="CODES",
+                   help="only these rules (codes, code prefixes or names; comma separated)")
+    c.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
+
+
+def run(args) -> int:
+    from ..cli import EXIT_ERROR, err, split_list
+    from ..engine import all_rules, select_rules
+    from ..report import render
+    from ..scan import scan
+    from .check import exit_status
+
+    try:
+        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
+    except ValueError as exc:
+        err(str(exc))
+        return EXIT_ERROR
+    result = scan(args.paths, rules, progress=sys.stderr)
+    for prob in result.problems:
+        err(f"{prob.source}: {prob.message}")
+    if not result.patches:
+        err("no C file to scan")
+        return EXIT_ERROR
+    try:
+        render(args.format, result, sys.stdout)
+    except OSError as exc:
+        err(f"cannot write output: {exc.strerror or exc}")
+        return EXIT_ERROR
+    return exit_status(result, args.fail_on)
