@@ -40,9 +40,20 @@ class Parser:
         self.language = _language()
         self._parser = ts.Parser(self.language)
         self._queries: dict[str, object] = {}
+        self.budget = None  # a limits.Budget while the engine parses one patch
 
     def parse(self, source: bytes):
-        return self._parser.parse(source)
+        budget = self.budget
+        if budget is None:
+            return self._parser.parse(source)
+        # Only a read callback gets progress callbacks; returning True cancels.
+        try:
+            return self._parser.parse(lambda at, _point: source[at : at + 65536], progress_callback=budget.callback)
+        except ValueError:
+            self._parser.reset()  # else the next parse resumes the cancelled one
+            if budget.expired():
+                raise budget.over_time() from None
+            raise
 
     def query(self, text: str):
         """Compile a query once per parser."""

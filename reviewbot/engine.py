@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Budget, LimitExceeded, Limits
 from .model import FileChange, Patch, Series
 from .result import InputProblem, PatchResult, RunResult
 from .rule import Finding, Hit, PatchContext, PatchRef, Rule
@@ -102,12 +104,15 @@ def patch_ref(patch: Patch) -> PatchRef:
 class Engine:
     """Reviews patches with a fixed set of rules.  One per run."""
 
-    def __init__(self, rules: Sequence[LoadedRule], post_images: PostImages | None = None) -> None:
+    def __init__(
+        self, rules: Sequence[LoadedRule], post_images: PostImages | None = None, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         """``post_images(patch, file_change)`` may return the whole
         post-image text of a file (from a kernel tree or git); the file is
         then parsed whole instead of hunk by hunk."""
         self.rules = tuple(rules)
         self.post_images = post_images
+        self.limits = limits  # parse time and syntax nodes per patch
         self._parser = None
         self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
 
@@ -120,6 +125,15 @@ class Engine:
         return self._parser
 
     def context(self, patch: Patch, series: Series | None) -> PatchContext:
+        """Raises LimitExceeded when the C of the patch is over its budget."""
+        budget = Budget(self.limits)
+        self.parser.budget = budget
+        try:
+            return self._context(patch, series, budget)
+        finally:
+            self.parser.budget = None
+
+    def _context(self, patch: Patch, series: Series | None, budget: Budget) -> PatchContext:
         from .csyntax import file_units, post_image_unit
         from .defines import patch_defines
 
@@ -134,8 +148,14 @@ class Engine:
                 units.extend(file_units(self.parser, fc))
         index: dict[str, list] = {}
         for unit in units:
+            walked = 0
             for node in unit.walk():
                 index.setdefault(node.type, []).append((unit, node))
+                walked += 1
+                if walked == 4096:
+                    budget.count(walked)
+                    walked = 0
+            budget.count(walked)
         return PatchContext(
             patch=patch,
             series=series,
@@ -188,6 +208,9 @@ class Engine:
             for patch in (*series.patches, *series.extras):
                 try:
                     findings, probs = self.review(patch, series)
+                except LimitExceeded as exc:  # reported and skipped, even in strict mode
+                    all_problems.append(InputProblem(_source(patch), str(exc)))
+                    continue
                 except Exception as exc:
                     if self.strict:
                         raise

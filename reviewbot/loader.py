@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO, Sequence
 
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits, diff_problem, message_problem, patch_problem
 from .mailparse import MailError, parse_mail
 from .model import Mail, Patch, Series
 from .patchparse import PatchError, parse_patch_checked
@@ -26,8 +28,11 @@ class Loaded:
     others: tuple[Mail, ...]  # replies, pull requests, anything not a patch or cover
 
 
-def load(paths: Sequence[str], stdin: BinaryIO | None = None) -> Loaded:
-    """Read ``paths`` (``-`` or none: ``stdin``) and assemble what they hold."""
+def load(paths: Sequence[str], stdin: BinaryIO | None = None, limits: Limits = DEFAULT_LIMITS) -> Loaded:
+    """Read ``paths`` (``-`` or none: ``stdin``) and assemble what they hold.
+
+    A message over one of ``limits`` is an error and is skipped.
+    """
     errors: list[InputError] = []
     items: list[Mail | Patch] = []
     messages = 0
@@ -36,7 +41,11 @@ def load(paths: Sequence[str], stdin: BinaryIO | None = None) -> Loaded:
             errors.append(raw)
             continue
         messages += 1
-        item, problems = load_message(raw)
+        too_big = message_problem(len(raw.data), limits)
+        if too_big:
+            errors.append(InputError(raw.source, too_big))
+            continue
+        item, problems = load_message(raw, limits)
         errors.extend(problems)
         if item is not None:
             items.append(item)
@@ -48,7 +57,7 @@ def load(paths: Sequence[str], stdin: BinaryIO | None = None) -> Loaded:
     return Loaded(tuple(series), tuple(errors), messages, tuple(others))
 
 
-def load_message(raw: RawMessage) -> tuple[Mail | Patch | None, list[InputError]]:
+def load_message(raw: RawMessage, limits: Limits = DEFAULT_LIMITS) -> tuple[Mail | Patch | None, list[InputError]]:
     """One message as a Patch (it carries a diff) or a Mail, and its problems.
 
     A patch mail whose diff does not parse is an error and yields None.  A
@@ -60,6 +69,10 @@ def load_message(raw: RawMessage) -> tuple[Mail | Patch | None, list[InputError]
     except Exception as exc:
         return None, [InputError(raw.source, _describe(exc))]
     where = f"{raw.source} <{mail.message_id}>" if mail.message_id else raw.source
+    over = diff_problem(mail.body, limits)  # before parsing: a huge diff costs memory
+    if over:
+        subject = parse_subject(mail.subject)
+        return (mail, []) if subject.is_reply or subject.counter == 0 else (None, [InputError(where, over)])
     try:
         patch, problems = parse_patch_checked(mail)
     except PatchError as exc:
@@ -71,6 +84,9 @@ def load_message(raw: RawMessage) -> tuple[Mail | Patch | None, list[InputError]
         return None, [InputError(where, _describe(exc))]
     if patch is None:
         return mail, []
+    over = patch_problem(patch, limits)
+    if over:
+        return (mail, []) if patch.subject.is_reply else (None, [InputError(where, over)])
     if patch.subject.is_reply:
         return patch, []
     return patch, [InputError(where, problem) for problem in problems]
