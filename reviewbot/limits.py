@@ -158,3 +158,41 @@ def parse_size(text: str) -> int:
     if value < 1:
         raise ValueError(f"not a size: {text!r}")
     return value
+
+
+def add_arguments(parser) -> None:  # type: ignore[no-untyped-def]
+    """The ``--max-*`` and ``--parse-timeout`` options of a command."""
+    d = DEFAULT
+    g = parser.add_argument_group("limits (an input over one is reported and skipped)")
+    g.add_argument("--max-message-size", metavar="SIZE", default=None,
+                   help=f"largest message to read, e.g. 20M (default: {_size(d.max_message_bytes)})")
+    g.add_argument("--max-files", metavar="N", type=int, default=None,
+                   help=f"most files in one patch (default: {d.max_files_per_patch})")
+    g.add_argument("--max-hunk-lines", metavar="N", type=int, default=None,
+                   help=f"most lines in one hunk (default: {d.max_hunk_lines})")
+    g.add_argument("--parse-timeout", metavar="SECONDS", type=float, default=None,
+                   help=f"time to parse the C of one patch (default: {d.parse_seconds:g})")
+
+
+def from_args(args) -> Limits:  # type: ignore[no-untyped-def]
+    """Limits from the options of :func:`add_arguments`; ValueError on a bad value."""
+    changes: dict[str, object] = {}
+    if getattr(args, "max_message_size", None) is not None:
+        changes["max_message_bytes"] = parse_size(args.max_message_size)
+    for option, field in _OPTIONS[1:]:
+        value = getattr(args, option, None)
+        if value is not None:
+            changes[field] = value
+    if not changes:
+        return DEFAULT
+    try:
+        return Limits(**changes)  # type: ignore[arg-type]
+    except ValueError as exc:
+        text = str(exc)
+        for option, field in _OPTIONS:
+            text = text.replace(field, "--" + option.replace("_", "-"))
+        raise ValueError(text) from None
+
+
+_OPTIONS = (("max_message_size", "max_message_bytes"), ("max_files", "max_files_per_patch"),
+            ("max_hunk_lines", "max_hunk_lines"), ("parse_timeout", "parse_seconds"))

@@ -123,3 +123,18 @@ def test_parse_timeout_cancels_tree_sitter_and_parser_recovers():
     parser.budget = None
     tree = parser.parse(b"int a;\n")  # a fresh parse, not the cancelled one resumed
     assert tree.root_node.end_byte == 7
+
+
+def test_check_options(tmp_path, capsys):
+    from reviewbot.cli import main
+
+    patch = tmp_path / "x.patch"
+    patch.write_bytes(_mail(_diff(lines=30)))
+    assert main(["check", "--fail-on", "never", str(patch)]) == 0
+    capsys.readouterr()
+    assert main(["check", "--max-hunk-lines", "10", str(patch)]) == 2
+    assert "10-line limit: skipped" in capsys.readouterr().err
+    assert main(["check", "--max-message-size", "1k", str(patch)]) == 2
+    assert "over the 1.0 kB limit" in capsys.readouterr().err
+    assert main(["check", "--max-files", "0", str(patch)]) == 2
+    assert "--max-files must be at least 1" in capsys.readouterr().err

@@ -27,6 +27,9 @@ def add_arguments(c) -> None:
                    help="with --git: report only findings the base of RANGE does not already have")
     c.add_argument("--baseline", metavar="SARIF",
                    help="report only findings not in SARIF (an earlier `--format sarif` output of check or scan)")
+    from ..limits import add_arguments as add_limit_arguments
+
+    add_limit_arguments(c)
 
 
 def run(args) -> int:
@@ -38,6 +41,13 @@ def run(args) -> int:
 
     try:
         rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
+    except ValueError as exc:
+        err(str(exc))
+        return EXIT_ERROR
+    from ..limits import from_args as limits_from_args
+
+    try:
+        limits = limits_from_args(args)
     except ValueError as exc:
         err(str(exc))
         return EXIT_ERROR
@@ -70,9 +80,9 @@ def run(args) -> int:
         if not result.patches and not result.problems:
             err(f"no commits to review in {args.git}")
     else:
-        loaded = load(args.paths, sys.stdin.buffer)  # "-" or no path: stdin
+        loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
         problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-        result = Engine(rules).run(loaded.series, problems, loaded.messages)
+        result = Engine(rules, limits=limits).run(loaded.series, problems, loaded.messages)
     if known is not None:
         from ..baseline import subtract
 
