@@ -129,7 +129,7 @@ def test_check_options(tmp_path, capsys):
     from reviewbot.cli import main
 
     patch = tmp_path / "x.patch"
-    patch.write_bytes(_mail(_diff(lines=30)))
+    patch.write_bytes(_mail(_diff(lines=300)))
     assert main(["check", "--fail-on", "never", str(patch)]) == 0
     capsys.readouterr()
     assert main(["check", "--max-hunk-lines", "10", str(patch)]) == 2
