@@ -100,3 +100,11 @@ def test_mangled_messages_never_raise(fixtures):
         item, errors = load_message(RawMessage(f"case#{case}", bytes(data)))
         assert isinstance(item, (Mail, Patch)) or errors, case
         assert not [e for e in errors if "internal error" in e.message], case
+
+
+def test_in_body_author_is_not_taken_for_a_header(fixtures):
+    (series,) = load([str(fixtures / "tdx-module-update-v8.mbox")]).series
+    first = series.patches[0]
+    assert first.mail.from_ == "Chao Gao <chao.gao@intel.com>"
+    assert first.message.startswith("From: Kai Huang <kai.huang@intel.com>\n\n")
+    assert first.subject.counter == 1
