@@ -4,8 +4,10 @@ The range is what ``git format-patch`` takes (``origin/master..HEAD``; a
 single revision R means R..HEAD).  Each commit becomes the patch mail
 format-patch writes (``[PATCH i/N]``), in that order, as one series; the C
 files each patch touches are parsed whole, as ``git show COMMIT:path``
-gives them, instead of as hunk fragments.  Merges are skipped, as
-format-patch skips them.
+gives them, instead of as hunk fragments, and the macros of the headers
+they include come from the tree too (``treeheaders``).  Merges are
+skipped, as format-patch skips them.  For code scanning, ``at_head`` moves
+the findings to the lines of the last commit (``headmap``).
 
 ``new_only`` drops the findings the base of the range already has: the
 files the range touches are reviewed whole as they are at the base (the
@@ -15,6 +17,7 @@ parent of the first commit) and findings are matched by fingerprint.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 from typing import Sequence
 
@@ -45,8 +48,8 @@ def commit_mails(rng: str, cwd: str | None = None) -> list[tuple[str, bytes]]:
 
 
 def load_range(rng: str, cwd: str | None = None) -> tuple[Series | None, dict[str, str], list[InputProblem]]:
-    """The series of ``rng``, the commit of each patch (by mail source) and
-    the commits that could not be read as patches."""
+    """The series of ``rng``, the commit of each mail (by its source, in
+    order) and the commits that could not be read as patches."""
     from .loader import load_message
     from .sources import RawMessage
 
@@ -58,8 +61,8 @@ def load_range(rng: str, cwd: str | None = None) -> tuple[Series | None, dict[st
         source = f"commit {sha[:12]}"
         item, probs = load_message(RawMessage(source, data))
         problems.extend(InputProblem(p.source, p.message) for p in probs)
+        commits[source] = sha
         if isinstance(item, Patch):
-            commits[source] = sha
             items.append(item)
         else:
             items.append(None)  # an empty commit, or one whose diff did not parse
@@ -70,16 +73,24 @@ def load_range(rng: str, cwd: str | None = None) -> tuple[Series | None, dict[st
     return Series(version, len(items), (None, *items)), commits, problems
 
 
-def review_range(rng: str, rules: Sequence, cwd: str | None = None, new_only: bool = False) -> RunResult:
+def review_range(
+    rng: str, rules: Sequence, cwd: str | None = None, new_only: bool = False, at_head: bool = False
+) -> RunResult:
+    """Review the commits of ``rng``.  ``at_head``: report lines as they are
+    at the last commit (for code scanning) instead of per patch."""
+    from .baseline import subtract
+    from .headmap import at_head as forward
+
     series, commits, problems = load_range(rng, cwd)
     if series is None:
         return RunResult((), tuple(problems), 0, 0)
+    shas = list(commits.values())
     with Blobs(cwd) as blobs:
-        engine = TreeEngine(rules, blobs, commits)
-        result = engine.run([series], problems, len(series.items) - 1)
-        if new_only:
-            first = next(commits[p.mail.source] for p in series.patches)
-            result = drop_base_findings(result, series, f"{first}^", rules, blobs)
+        result = TreeEngine(rules, blobs, commits).run([series], problems, len(shas))
+        if new_only:  # the base is the parent of the first commit (none for a root commit)
+            result = subtract(result, findings_at(blobs, f"{shas[0]}^", base_files(series), rules))
+        if at_head:
+            result = forward(result, series, lambda paths: findings_at(blobs, shas[-1], {p: p for p in paths}, rules))
     return result
 
 
@@ -130,15 +141,11 @@ def base_files(series: Series) -> dict[str, str]:
     return out
 
 
-def drop_base_findings(result: RunResult, series: Series, base: str, rules: Sequence, blobs: Blobs) -> RunResult:
-    """``result`` without what the files the series touches already had at
-    ``base`` (no base: the range starts at a root commit, nothing to drop)."""
-    from .baseline import from_result, subtract
+def findings_at(blobs: Blobs, rev: str, paths: dict[str, str], rules: Sequence) -> Counter:
+    """Fingerprint hashes of a whole-file review of the files at ``rev``;
+    ``paths`` maps the name to report to the name at ``rev``."""
+    from .baseline import from_result
     from .scan import review_texts
 
-    texts = []
-    for path, old in base_files(series).items():
-        text = blobs.get(base, old)
-        if text is not None:
-            texts.append((path, text))
-    return subtract(result, from_result(review_texts(texts, rules)))
+    texts = [(path, blobs.get(rev, old)) for path, old in sorted(paths.items())]
+    return from_result(review_texts([(p, t) for p, t in texts if t is not None], rules))

@@ -140,3 +140,52 @@ def test_merges_are_skipped(repo):
     series, _, _ = load_range("base..HEAD")
     assert [p.subject.title for p in series.patches][-1] != "Merge branch 'side'"
     assert series.total == 3
+
+
+# -- findings at the last commit, for code scanning ------------------------
+
+from reviewbot.headmap import map_line  # noqa: E402
+from reviewbot.model import FileChange, Hunk, Line  # noqa: E402
+
+
+def test_map_line_through_a_later_patch():
+    hunks = (
+        Hunk(10, 0, 11, 2, "", (Line("+", "a", None, 11), Line("+", "b", None, 12))),  # insert after 10
+        Hunk(20, 3, 22, 2, "", (Line(" ", "x", 20, 22), Line("-", "y", 21, None), Line(" ", "z", 22, 23))),
+    )
+    fc = FileChange("f.c", "f.c", hunks)
+    assert [map_line(fc, n) for n in (9, 10, 11, 19, 20, 21, 22, 30)] == [9, 10, 13, 21, 22, None, 23, 31]
+
+
+def sarif_locations(argv, capsys):
+    assert main(argv) in (0, 1)
+    doc = json.loads(capsys.readouterr().out)
+    return [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+         r["locations"][0]["physicalLocation"]["region"]["startLine"], r["partialFingerprints"]["reviewbot/v1"])
+        for r in doc["runs"][0]["results"] if "locations" in r
+    ]
+
+
+def test_sarif_lines_are_those_of_the_last_commit(repo, capsys):
+    before = [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C]
+    assert [x[:3] for x in before] == [("RB101", TDX_C, 1270)]
+    edit_text = (repo / TDX_C).read_text().replace('#include "tdx.h"\n', '#include "tdx.h"\n#include "one.h"\n#include "two.h"\n', 1)
+    (repo / TDX_C).write_text(edit_text)
+    commit_all(repo, "x86/virt/tdx: Include two more headers")
+    after = [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C]
+    assert [x[:3] for x in after] == [("RB101", TDX_C, 1272)]
+    assert after[0][3] == before[0][3]  # same code, same fingerprint
+    assert main(["check", "--git", "base..HEAD"]) == 1
+    assert f"{TDX_C}:1270: CHECK:" in capsys.readouterr().out  # the review keeps the patch's numbers
+    assert main(["check", "--git", "base..HEAD", "--format", "github"]) == 1
+    assert f"file={TDX_C},line=1272," in capsys.readouterr().out
+
+
+def test_a_finding_fixed_later_in_the_series_is_not_at_the_last_commit(repo, capsys):
+    text = (repo / TDX_C).read_text()
+    fixed = text.replace("\t\treturn -EBUSY;\n\tif (err) {", "\t\treturn -EBUSY;\n\n\tif (err) {", 1)
+    assert fixed != text
+    (repo / TDX_C).write_text(fixed)
+    commit_all(repo, "x86/virt/tdx: Whitespace between the if()s")
+    assert [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C] == []
