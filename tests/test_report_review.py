@@ -217,10 +217,11 @@ def test_body_has_the_reference_review_layout():
     assert lines[j + 4 : j + 10] == [
         "> @@ -1248,9 +1251,26 @@ int tdx_module_shutdown(void)",
         "> ...",
-        "> +\t */",
+        # the quote does not open on the tail of a comment (" */")
         "> +\tif ((err & TDX_SEAMCALL_STATUS_MASK) == TDX_UPDATE_COMPAT_SENSITIVE)",
         "> +\t\treturn -EBUSY;",
         "> +\tif (err) {",
+        "> +\t\tseamcall_err(TDH_SYS_SHUTDOWN, err, &args);",
     ]
     close = lines.index("> +\t}")
     assert lines[close + 1 : close + 4] == [
@@ -346,7 +347,7 @@ def test_trimmed_lines_between_quotes_of_one_hunk():
     lines = review_body(pr).splitlines()
     a, b = lines.index("a"), lines.index("b")
     assert lines[a + 3] == "> ..."
-    assert lines[a + 4] == "> +\t */"
+    assert lines[a + 4].startswith("> +\tif ((err & TDX_SEAMCALL_STATUS_MASK)")
     assert b > a
 
 
@@ -368,7 +369,8 @@ def test_patch_level_and_removed_line_findings():
     # 3 lines of context before line 40 trim the start of the hunk
     h = lines.index("> @@ -26,11 +26,18 @@")
     assert lines[h + 1] == "> ..."
-    assert lines[h + 2] == "> +"
+    # ... and not on a blank line
+    assert lines[h + 2] == "> +/* Bit definitions of TDX_FEATURES0 metadata field */"
 
 
 def test_finding_in_a_deletion_only_hunk_quotes_the_hunk_header():

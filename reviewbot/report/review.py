@@ -176,7 +176,7 @@ def quote_hunk(hunk: Hunk, findings: list[Finding]) -> list[str]:
             continue
         end = max(f.end_line or f.line, f.line)
         last = max(i for n, i in index.items() if f.line <= n <= end)
-        start = max(done, first - CONTEXT)
+        start = _skip_fragments(hunk.lines, max(done, first - CONTEXT), first)
         if start == done + 1:  # a one-line gap: quote it rather than "..."
             start = done
         if start > done:
@@ -185,6 +185,14 @@ def quote_hunk(hunk: Hunk, findings: list[Finding]) -> list[str]:
         done = max(done, last + 1)
         out += ["", *comment(f), ""]
     return out
+
+
+def _skip_fragments(lines, start: int, first: int) -> int:
+    """Do not open a quote on a blank line or in the middle of a comment
+    (`` * text``, `` */``): a reviewer quotes whole statements."""
+    while start < first and (not lines[start].text.strip() or lines[start].text.lstrip().startswith("*")):
+        start += 1
+    return start
 
 
 def _quote_line(ln: Line) -> str:
