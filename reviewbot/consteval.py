@@ -648,7 +648,11 @@ class Scope:
     leaves no doubt about them.
     """
 
-    def __init__(self, defines, path: str | None = None) -> None:
+    def __init__(self, defines, path: str | None = None, fallback=None) -> None:
+        """``fallback(name)``: a Define-like object for a name the patch
+        does not define (from the series or a kernel tree), or None."""
+        self._fallback = fallback
+        self._fallen: dict[str, object] = {}
         local: dict[str, set] = {}
         other: dict[str, set] = {}
         for d in defines:
@@ -671,15 +675,66 @@ class Scope:
                 self._objects[name] = None
 
     def lookup(self, name: str) -> str | None:
+        if name not in self._objects:
+            d = self.outside(name)
+            return d.value if d is not None and d.params is None else None
         return self._objects.get(name)
 
     def knows(self, name: str) -> bool:
-        return name in self._objects
+        return name in self._objects or self.outside(name) is not None
+
+    def outside(self, name: str):
+        """The definition of ``name`` from beyond the patch (``fallback``)."""
+        if self._fallback is None or name in self._objects or name in _BUILTIN_NAMES:
+            return None  # the kernel's own GENMASK() & co. are built in
+        if name not in self._fallen:
+            self._fallen[name] = self._fallback(name)
+        return self._fallen[name]
 
     def evaluate(self, text: str) -> Value | None:
-        return evaluate(text, self._lookup_with_hidden, self._functions)
+        functions = self._functions if self._fallback is None else _Functions(self)
+        return evaluate(text, self._lookup_with_hidden, functions)
 
     def _lookup_with_hidden(self, name: str) -> str | None:
         if name in self._objects and self._objects[name] is None and name not in self._functions:
             return "@ambiguous@"  # untokenizable: evaluation gives up
+        if name not in self._objects:
+            d = self.outside(name)
+            if d is None or d.params is not None:
+                return None
+            return d.value
         return self._objects.get(name)
+
+
+_BUILTIN_NAMES = frozenset((*BUILTIN_DEFINES, *BUILTIN_FUNCTIONS, *_GENMASK, *_PASTE, *_FIELD))
+
+
+class _Functions(Mapping):
+    """A scope's function-like macros, the patch's and those beyond it."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    def get(self, name, default=None):
+        got = self.scope._functions.get(name)
+        if got is not None:
+            return got
+        d = self.scope.outside(name)
+        if d is not None and d.params is not None:
+            return (tuple(d.params), d.value)
+        return default
+
+    def __getitem__(self, name):
+        got = self.get(name)
+        if got is None:
+            raise KeyError(name)
+        return got
+
+    def __contains__(self, name) -> bool:
+        return self.get(name) is not None
+
+    def __iter__(self):
+        return iter(self.scope._functions)
+
+    def __len__(self) -> int:
+        return len(self.scope._functions)

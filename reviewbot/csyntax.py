@@ -359,11 +359,13 @@ def file_units(parser: Parser, fc: FileChange) -> list[CUnit]:
     return [fragment_unit(parser, fc, h) for h in fc.hunks]
 
 
-def post_image_unit(parser: Parser, fc: FileChange, text: str) -> CUnit:
+def post_image_unit(parser: Parser, fc: FileChange, text: str, rows: tuple[int | None, ...] | None = None) -> CUnit:
     """Parse a whole post-image file (from a kernel tree or ``git show``).
 
-    Rows map one to one to new-side line numbers; ``added`` comes from the
-    patch, so rules still report only what the patch adds.
+    Rows map one to one to new-side line numbers, unless ``rows`` gives the
+    number of each row (a file the patch applied to at an offset);
+    ``added`` comes from the patch, so rules still report only what the
+    patch adds.
     """
     source = text.encode("utf-8", "replace")
     if not source.endswith(b"\n"):
@@ -376,7 +378,7 @@ def post_image_unit(parser: Parser, fc: FileChange, text: str) -> CUnit:
         hunk=None,
         source=source,
         tree=tree,
-        rows=tuple(range(1, nrows + 1)),
+        rows=tuple(range(1, nrows + 1)) if rows is None else (tuple(rows) + (None,) * nrows)[:nrows],
         added=fc.added_lines(),
         errors=_count_errors(tree.root_node),
     )

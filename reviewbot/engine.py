@@ -105,12 +105,19 @@ class Engine:
     """Reviews patches with a fixed set of rules.  One per run."""
 
     def __init__(
-        self, rules: Sequence[LoadedRule], post_images: PostImages | None = None, limits: Limits = DEFAULT_LIMITS
+        self, rules: Sequence[LoadedRule], post_images: PostImages | None = None, limits: Limits = DEFAULT_LIMITS,
+        tree=None,
     ) -> None:
         """``post_images(patch, file_change)`` may return the whole
         post-image text of a file (from a kernel tree or git); the file is
-        then parsed whole instead of hunk by hunk."""
+        then parsed whole instead of hunk by hunk.  ``tree`` (a
+        ``reviewbot.tree.KernelTree``) gives post-images, the macros and
+        declarations of the headers, and problems (a patch that does not
+        apply)."""
         self.rules = tuple(rules)
+        self.tree = tree
+        if post_images is None and tree is not None:
+            post_images = tree.post_image
         self.post_images = post_images
         self.limits = limits  # parse time and syntax nodes per patch
         self._parser = None
@@ -138,12 +145,14 @@ class Engine:
         from .defines import patch_defines
 
         units = []
+        texts = []
         for fc in patch.files:
             text = None
             if self.post_images is not None and fc.is_c and not fc.is_deleted and not fc.is_binary:
                 text = self.post_images(patch, fc)
             if text is not None:
-                units.append(post_image_unit(self.parser, fc, text))
+                units.append(post_image_unit(self.parser, fc, str(text), getattr(text, "rows", None)))
+                texts.append((fc.path, str(text)))
             else:
                 units.extend(file_units(self.parser, fc))
         index: dict[str, list] = {}
@@ -162,7 +171,16 @@ class Engine:
             units=tuple(units),
             defines=patch_defines(patch.files),
             node_index={k: tuple(v) for k, v in index.items()},
+            macros=self._macros(patch, series, texts),
         )
+
+    def _macros(self, patch: Patch, series: Series | None, texts):
+        """The context beyond the patch: other patches of its series, the tree."""
+        if self.tree is None and (series is None or len(series.patches) < 2):
+            return None
+        from .macros import MacroContext
+
+        return MacroContext(patch, series, self.tree, texts)
 
     def review(self, patch: Patch, series: Series | None = None) -> tuple[tuple[Finding, ...], tuple[InputProblem, ...]]:
         ctx = self.context(patch, series)
@@ -171,6 +189,9 @@ class Engine:
         ref = patch_ref(patch)
         findings: list[Finding] = []
         problems: list[InputProblem] = []
+        if self.tree is not None:
+            problems.extend(InputProblem(_source(patch), msg) for msg in self.tree.problems(patch))
+        dead = _dead_lines(ctx.units)
         seen: set[tuple] = set()
         for lr in self.rules:
             try:
@@ -190,6 +211,8 @@ class Engine:
                     continue
                 if _suppressed(lr.rule, hit, texts):
                     continue
+                if hit.line is not None and hit.line in dead.get(hit.path, ()):
+                    continue  # inside #if 0
                 key = (lr.rule.code, hit.path, hit.line, hit.message)
                 if key in seen:
                     continue
@@ -236,6 +259,21 @@ def _on_added(rule: Rule, hit: Hit, added: dict[str, frozenset[int]]) -> bool:
     lines = added.get(hit.path, frozenset())
     end = hit.end_line if hit.end_line is not None and hit.end_line >= hit.line else hit.line
     return any(n in lines for n in range(hit.line, end + 1))
+
+
+def _dead_lines(units) -> dict[str, set[int]]:
+    """path -> new-side lines inside ``#if 0`` blocks the units show."""
+    from .cscan import dead_rows
+
+    out: dict[str, set[int]] = {}
+    for unit in units:
+        if b"if" not in unit.source or b"0" not in unit.source:
+            continue
+        rows = unit.source.decode("utf-8", "replace").split("\n")
+        for r in dead_rows(rows):
+            if r < len(unit.rows) and unit.rows[r] is not None:
+                out.setdefault(unit.path, set()).add(unit.rows[r])
+    return out
 
 
 def _added_texts(patch: Patch) -> dict[tuple[str, int], str]:

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 if TYPE_CHECKING:  # pragma: no cover
     from tree_sitter import Node
 
+    from .consteval import Scope
     from .csyntax import CUnit
+    from .macros import MacroContext
     from .model import Patch, Series
 
 
@@ -57,6 +59,7 @@ class Rule:
     severity: Severity
     summary: str  # one line, for `reviewbot rules`
     scope: str = "lines"  # "lines": only hits on added lines survive; "patch": anchored hits always survive
+    default: bool = True  # False: off unless a profile (reviewbot/profiles.py) or --select turns it on
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Finding:
     end_line: int | None
     message: str
     patch: PatchRef
+    profile: str | None = None  # the profile whose selection made it (reviewbot/profiles.py)
 
     @property
     def severity(self) -> Severity:
@@ -107,6 +111,7 @@ class Finding:
                 "index": self.patch.index,
                 "total": self.patch.total,
             },
+            "profile": self.profile,
         }
 
 
@@ -131,11 +136,33 @@ class PatchContext:
     units: tuple["CUnit", ...]  # parsed C: hunk fragments or whole new files
     defines: tuple[Define, ...]  # every #define line of the patch, in order
     node_index: Mapping[str, tuple[tuple["CUnit", "Node"], ...]] = field(default_factory=dict)
+    # set by the engine per rule when profiles are in use: path -> that rule's options
+    rule_options: "Callable[[str], Mapping[str, object]] | None" = None
+    # beyond the patch: the series' other patches and a kernel tree (--tree)
+    macros: "MacroContext | None" = None
 
     def nodes(self, *types: str) -> Iterator[tuple["CUnit", "Node"]]:
         """Syntax nodes of the given types over all units, in patch order."""
         for t in types:
             yield from self.node_index.get(t, ())
+
+    def option(self, path: str, name: str, default: object = None) -> object:
+        """An option of the running rule that the profile of ``path`` sets
+        (``[profiles.NAME.options.CODE]`` in reviewbot.toml), else ``default``."""
+        if self.rule_options is None:
+            return default
+        return self.rule_options(path).get(name, default)
+
+    def scope(self, path: str | None = None) -> "Scope":
+        """A constant evaluator for ``path``: the patch's defines first,
+        then those of the series and the tree (``macros``)."""
+        from .consteval import Scope
+
+        fallback = None
+        if self.macros is not None:
+            macros = self.macros
+            fallback = lambda name: macros.define(name, path)  # noqa: E731
+        return Scope(self.defines, path, fallback)
 
     def visible_defines(self) -> dict[str, Define]:
         """NAME -> Define for the post-image (added and context lines); the

@@ -258,7 +258,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
     def scopes(path: str) -> Scope:
         s = cache.get(path)
         if s is None:
-            s = cache[path] = Scope(ctx.defines, path)
+            s = cache[path] = ctx.scope(path)
         return s
 
     yield from _compares(ctx, scopes)

@@ -144,6 +144,6 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
             continue
         scope = scopes.get(unit.path)
         if scope is None:
-            scope = scopes[unit.path] = Scope(ctx.defines, unit.path)
+            scope = scopes[unit.path] = ctx.scope(unit.path)
         cmp, side = (right, "right") if rcmp else (left, "left")
         yield Hit(unit.path, unit.line(node), _message(unit, scope, node, cmp, side), end_line=unit.end_line(node))

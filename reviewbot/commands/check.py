@@ -27,6 +27,11 @@ def add_arguments(c) -> None:
                    help="with --git: report only findings the base of RANGE does not already have")
     c.add_argument("--baseline", metavar="SARIF",
                    help="report only findings not in SARIF (an earlier `--format sarif` output of check or scan)")
+    c.add_argument("--tree", metavar="DIR",
+                   help="a kernel source tree: apply the series to its files, read the headers they include "
+                   "and an index of include/ (cached under $XDG_CACHE_HOME/reviewbot)")
+    c.add_argument("--arch", metavar="ARCH", default=None,
+                   help="with --tree: the arch/ARCH/include to use for files outside arch/ (default: x86)")
     from ..limits import add_arguments as add_limit_arguments
 
     add_limit_arguments(c)
@@ -81,9 +86,20 @@ def run(args) -> int:
         if not result.patches and not result.problems:
             err(f"no commits to review in {args.git}")
     else:
+        tree = None
+        if getattr(args, "tree", None):
+            from ..tree import KernelTree
+
+            try:
+                tree = KernelTree(args.tree, arch=args.arch)
+            except ValueError as exc:
+                err(f"--tree: {exc}")
+                return EXIT_ERROR
         loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
         problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-        result = Engine(rules, limits=limits).run(loaded.series, problems, loaded.messages)
+        if tree is not None:
+            tree.register(loaded.series)
+        result = Engine(rules, limits=limits, tree=tree).run(loaded.series, problems, loaded.messages)
     if known is not None:
         from ..baseline import subtract
 
