@@ -11,12 +11,15 @@ from __future__ import annotations
 import email
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from gitkit import TDX_PATCH, add_clean_comment, add_masked_compare_bug, format_patch, git, isolate, kernel_repo
+from gitkit import (
+    FIXTURES, TDX_PATCH, add_clean_comment, add_masked_compare_bug, commit_all, format_patch, git, isolate, kernel_repo,
+)
 
 b4 = pytest.importorskip("b4")
 from b4.review.checks import run_perpatch_checks  # noqa: E402
@@ -109,3 +112,20 @@ def test_protocol_on_stdin(mails):
     assert [ln for ln in error.stdout.decode().splitlines() if "ERROR:" in ln][0].endswith("[RB201 masked-compare-precedence]")
     junk = run(["b4", "review"], b"hello\n")
     assert junk.returncode == 2 and junk.stdout == b"" and len(junk.stderr.splitlines()) == 1
+
+
+def test_b4_prep_check(tmp_path, monkeypatch):
+    """``b4 prep --check`` on a prep branch, with the documented config."""
+    isolate(monkeypatch, tmp_path / "home")
+    r = tmp_path / "linux"
+    shutil.copytree(FIXTURES / "kernel-tree", r)
+    git(r, "init", "-q", "-b", "master")
+    commit_all(r, "base")
+    b4_cli = [str(pathlib.Path(sys.executable).with_name("b4")), "--offline-mode", "-n", "prep"]
+    subprocess.run([*b4_cli, "-n", "tdx-update", "-f", "master"], cwd=r, check=True, capture_output=True, timeout=300)
+    git(r, "am", "-q", str(TDX_PATCH))
+    git(r, "config", "b4.prep-perpatch-check-cmd", f"{REVIEWBOT} b4 check")
+    proc = subprocess.run([*b4_cli, "--check"], cwd=r, capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    assert "reviewbot: arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK:" in out
+    assert "Success: 0, Warning: 2, Error: 0" in out
