@@ -115,3 +115,13 @@ def format_patch(repo: pathlib.Path, rev: str, out: pathlib.Path) -> pathlib.Pat
     out.mkdir(parents=True, exist_ok=True)
     name = git(repo, "format-patch", "--thread", "-1", rev, "-o", str(out)).strip()
     return pathlib.Path(name)
+
+
+def series_repo(tmp_path: pathlib.Path, monkeypatch) -> pathlib.Path:
+    """The kernel repository with two commits on ``base`` (the tdx patch and
+    the move of tdx_check_size()), as the current directory."""
+    isolate(monkeypatch, tmp_path / "home")
+    repo = kernel_repo(tmp_path / "linux")
+    move_check_size(repo)
+    monkeypatch.chdir(repo)
+    return repo

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gitkit import HOST_C, add_clean_comment, commit_all, git, isolate, kernel_repo, move_check_size
+from gitkit import HOST_C, add_clean_comment, commit_all, git, isolate, series_repo
 from reviewbot.cli import main
 from reviewbot.engine import all_rules
 from reviewbot.gitrange import TreeEngine, load_range, review_range
@@ -17,11 +17,7 @@ TDX_C = "arch/x86/virt/vmx/tdx/tdx.c"
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path / "home")
-    r = kernel_repo(tmp_path / "linux")
-    move_check_size(r)
-    monkeypatch.chdir(r)
-    return r
+    return series_repo(tmp_path, monkeypatch)
 
 
 def line_of(repo, path, text) -> int:

@@ -14,7 +14,7 @@ from gitkit import TDX_PATCH, add_clean_comment, format_patch, git, isolate, ker
 from reviewbot import engine, sendhook
 from reviewbot.cli import main
 from reviewbot.engine import LoadedRule
-from reviewbot.rule import Hit, Rule, Severity
+from reviewbot.rule import Rule, Severity
 
 FOREIGN = "#!/bin/sh\necho checkpatch here\nexit 0\n"
 

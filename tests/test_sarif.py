@@ -9,7 +9,7 @@ from importlib import resources
 import jsonschema
 import pytest
 
-from gitkit import HOST_C, git, isolate, kernel_repo, move_check_size
+from gitkit import HOST_C, git, series_repo
 from reviewbot.cli import main
 from reviewbot.engine import all_rules
 from reviewbot.model import FileChange, Hunk, Line, Mail, Patch, Subject
@@ -100,11 +100,7 @@ def test_github_annotations():
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    isolate(monkeypatch, tmp_path / "home")
-    r = kernel_repo(tmp_path / "linux")
-    move_check_size(r)
-    monkeypatch.chdir(r)
-    return r
+    return series_repo(tmp_path, monkeypatch)
 
 
 def run_json(argv, capsys) -> tuple[int, dict]:

@@ -6,27 +6,25 @@ HELP = "b4 check command: review the patch mail on stdin (check: one line a find
 
 
 def add_arguments(p) -> None:
+    from ..cli import add_rule_options
+
     p.add_argument("mode", choices=("check", "review"),
                    help="check: for b4.am-perpatch-check-cmd / b4.prep-perpatch-check-cmd; "
                    "review: for b4.review-perpatch-check-cmd")
-    p.add_argument("--select", action="append", metavar="CODES",
-                   help="only these rules (codes, code prefixes or names; comma separated)")
-    p.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
+    add_rule_options(p)
 
 
 def run(args) -> int:
     import sys
 
-    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, err, split_list
-    from ..engine import Engine, all_rules, select_rules
+    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, chosen_rules, err
+    from ..engine import Engine
     from ..loader import load
     from ..report.b4 import render_perpatch, render_review
     from ..result import InputProblem
 
-    try:
-        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
-    except ValueError as exc:
-        err(str(exc))
+    rules = chosen_rules(args)
+    if rules is None:
         return EXIT_ERROR
     loaded = load(["-"], sys.stdin.buffer)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]

@@ -8,27 +8,24 @@ HELP = "review whole C files or directories of a tree (what is already there), n
 
 
 def add_arguments(c) -> None:
+    from ..cli import add_rule_options
+
     c.add_argument("paths", nargs="+", metavar="PATH", help="C file, or directory to walk for .c and .h files")
     c.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text",
                    help="output format (default: text)")
     c.add_argument("--fail-on", choices=("error", "warning", "check", "never"), default="warning",
                    help="exit 1 when a finding at or above this severity is made (default: warning)")
-    c.add_argument("--select", action="append", metavar="CODES",
-                   help="only these rules (codes, code prefixes or names; comma separated)")
-    c.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
+    add_rule_options(c)
 
 
 def run(args) -> int:
-    from ..cli import EXIT_ERROR, err, split_list
-    from ..engine import all_rules, select_rules
+    from ..cli import EXIT_ERROR, chosen_rules, err
     from ..report import render
     from ..scan import scan
     from .check import exit_status
 
-    try:
-        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
-    except ValueError as exc:
-        err(str(exc))
+    rules = chosen_rules(args)
+    if rules is None:
         return EXIT_ERROR
     result = scan(args.paths, rules, progress=sys.stderr)
     for prob in result.problems:
