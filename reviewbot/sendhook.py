@@ -4,10 +4,10 @@ git runs the hook once per mail file, before it sends anything, from the
 top of the work tree with ``GIT_DIR`` set.  git 2.39 passes one argument
 (the mail file); newer git passes a second one (a file with the SMTP
 headers) and sets ``GIT_SENDEMAIL_FILE_COUNTER`` / ``GIT_SENDEMAIL_FILE_TOTAL``.
-With the counters, each mail is kept in ``$(git rev-parse --git-path
-reviewbot-sendemail)`` and the whole series is reviewed once, at the last
-file, so series rules see the series; without them each mail is reviewed
-on its own.
+With the counters, the name of each mail file is kept in ``$(git
+rev-parse --git-path reviewbot-sendemail.list)`` and the whole series is
+reviewed once, at the last file, so series rules see the series; without
+them each mail is reviewed on its own.
 
 Only a finding at or above ``git config reviewbot.failOn`` (default:
 warning) stops the send.  Anything else that goes wrong is reported in one
@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import sys
 from dataclasses import dataclass
 from typing import Mapping, TextIO
 
 HOOK = "sendemail-validate"
 MARKER = "# reviewbot: sendemail-validate hook"
-STATE = "reviewbot-sendemail"
+STATE = "reviewbot-sendemail.list"
 LEVEL_KEY = "reviewbot.failOn"
 DEFAULT_LEVEL = "warning"
 BACKUP_SUFFIX = ".reviewbot-backup"
@@ -138,20 +137,22 @@ class Counters:
 
 def collect(mail: str, counters: Counters | None) -> list[str] | None:
     """The mail files to review now: this one alone without counters; with
-    them, none until the last file, then the whole series (kept in the
-    state directory, which the first file empties)."""
+    them, none until the last file, then all of them.  Their names are kept
+    in a list that the first file starts afresh (git validates every file
+    before it sends any, so they are all still there at the last)."""
     if counters is None:
         return [mail]
     from .gitutil import git_path
 
     state = git_path(STATE)
-    if counters.counter == 1:
-        shutil.rmtree(state, ignore_errors=True)
-    os.makedirs(state, exist_ok=True)
-    shutil.copyfile(mail, os.path.join(state, f"{counters.counter:05d}.eml"))
+    with open(state, "w" if counters.counter == 1 else "a", encoding="utf-8") as fh:
+        fh.write(os.path.abspath(mail) + "\n")
     if counters.counter < counters.total:
         return None
-    return [os.path.join(state, n) for n in sorted(os.listdir(state)) if n.endswith(".eml")]
+    with open(state, encoding="utf-8") as fh:
+        paths = fh.read().splitlines()
+    os.remove(state)
+    return paths
 
 
 def level() -> tuple[str, str | None]:
@@ -178,10 +179,6 @@ def validate(mail: str, env: Mapping[str, str], err: TextIO) -> int:
     loaded = load(paths, None)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]
     result = Engine(all_rules()).run(loaded.series, problems, loaded.messages)
-    if counters is not None:
-        from .gitutil import git_path
-
-        shutil.rmtree(git_path(STATE), ignore_errors=True)
     if not result.findings:
         return 0
     fail_on, warning = level()

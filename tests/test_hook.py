@@ -156,7 +156,7 @@ def test_counters_review_the_series_once_at_the_last_file(repo, mails, tmp_path,
     rc, err = hook_run([files[-1], str(headers)], capsys, GIT_SENDEMAIL_FILE_COUNTER="3", GIT_SENDEMAIL_FILE_TOTAL="3")
     assert rc == 1 and "RB401" in err  # the first patch's finding blocks, at the last file
     assert seen == [2, 2]  # each patch was reviewed once, in a series of two
-    assert not os.path.exists(repo / ".git/reviewbot-sendemail")  # no state left behind
+    assert not os.path.exists(repo / ".git/reviewbot-sendemail.list")  # no state left behind
 
 
 def test_a_new_send_starts_afresh(repo, mails, capsys):
