@@ -23,6 +23,7 @@ COMMANDS = (
     ("scan", "reviewbot.commands.scan"),
     ("hook", "reviewbot.commands.hook"),
     ("b4", "reviewbot.commands.b4"),
+    ("bot", "reviewbot.commands.bot"),
 )
 
 
