@@ -46,6 +46,7 @@ class Parser:
         budget = self.budget
         if budget is None:
             return self._parser.parse(source)
+        budget.before_parse(source)
         # Only a read callback gets progress callbacks; returning True cancels.
         try:
             return self._parser.parse(lambda at, _point: source[at : at + 65536], progress_callback=budget.callback)

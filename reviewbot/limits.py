@@ -27,10 +27,14 @@ class Limits:
     max_files_per_patch: int = 500
     max_hunk_lines: int = 20_000
     parse_seconds: float = 10.0  # parsing and indexing the C of one patch
-    max_syntax_nodes: int = 1_000_000  # syntax nodes indexed for one patch
+    max_syntax_nodes: int = 500_000  # syntax nodes indexed for one patch (~40,000 lines of C)
+    # One C line of 140,000 characters costs seconds in rules that slice the
+    # line per node; kernel C lines stay under a few hundred.
+    max_c_line_chars: int = 2_048
 
     def __post_init__(self) -> None:
-        for name in ("max_message_bytes", "max_files_per_patch", "max_hunk_lines", "max_syntax_nodes"):
+        for name in ("max_message_bytes", "max_files_per_patch", "max_hunk_lines", "max_syntax_nodes",
+                     "max_c_line_chars"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
         if not self.parse_seconds > 0:
@@ -94,12 +98,20 @@ def patch_problem(patch, limits: Limits = DEFAULT) -> str:  # type: ignore[no-un
         for hunk in fc.hunks:
             if len(hunk.lines) > limits.max_hunk_lines:
                 return _hunk_message(len(hunk.lines), limits, fc.path)
+            if fc.is_c:
+                longest = max((len(ln.text) for ln in hunk.lines), default=0)
+                if longest > limits.max_c_line_chars:
+                    return (f"a line of {longest} characters in {fc.path} is over the "
+                            f"{limits.max_c_line_chars}-character limit for C: skipped")
     return ""
 
 
 def _hunk_message(lines: int, limits: Limits, path: str = "") -> str:
     where = f" in {path}" if path else ""
     return f"hunk of {lines} lines{where} is over the {limits.max_hunk_lines}-line limit: skipped"
+
+
+_C_TOKEN = re.compile(rb"[A-Za-z0-9_]+|[^\sA-Za-z0-9_]")
 
 
 class Budget:
@@ -114,6 +126,22 @@ class Budget:
         self.limits = limits
         self.deadline = time.monotonic() + limits.parse_seconds
         self.nodes = 0
+        self.tokens = 0  # an upper bound of the C tokens parsed so far
+
+    def before_parse(self, source: bytes) -> None:
+        """Refuse C whose tree would be too big, before tree-sitter builds it
+        (its tree costs about 140 bytes a node).  A byte is at most a token,
+        so tokens are only counted once the bytes could exceed the cap."""
+        cap = self.limits.max_syntax_nodes
+        n = len(source)
+        if self.tokens + n > cap:
+            n = 0  # count, without a list of matches, and stop past the cap
+            for n, _ in enumerate(_C_TOKEN.finditer(source), 1):
+                if self.tokens + n > cap:
+                    break
+        self.tokens += n
+        if self.tokens > cap:
+            raise LimitExceeded(f"its C has over {cap} tokens (the syntax-node limit): skipped")
 
     def expired(self) -> bool:
         return time.monotonic() > self.deadline

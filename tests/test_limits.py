@@ -105,7 +105,7 @@ def test_engine_skips_a_patch_over_the_node_cap_and_goes_on():
     loaded = load(["-"], io.BytesIO(mbox))
     assert len(loaded.series) == 2
     result = Engine(all_rules(), limits=Limits(max_syntax_nodes=100)).run(loaded.series)
-    assert len(result.problems) == 2 and all("syntax nodes" in p.message for p in result.problems)
+    assert len(result.problems) == 2 and all("syntax" in p.message for p in result.problems)
     result = Engine(all_rules()).run(loaded.series)
     assert not result.problems and len(result.patches) == 2
 
@@ -138,3 +138,22 @@ def test_check_options(tmp_path, capsys):
     assert "over the 1.0 kB limit" in capsys.readouterr().err
     assert main(["check", "--max-files", "0", str(patch)]) == 2
     assert "--max-files must be at least 1" in capsys.readouterr().err
+
+
+def test_long_c_line_is_refused_but_not_in_other_files():
+    long_line = "+int x = " + " + ".join(["a"] * 2000) + ";\n"
+    c_diff = "--- a/x.c\n+++ b/x.c\n@@ -1 +1,2 @@\n int a;\n" + long_line
+    loaded = _load(_mail(c_diff), Limits())
+    assert not loaded.series and "character limit for C" in loaded.errors[0].message
+    doc = c_diff.replace("x.c", "x.rst")
+    assert _load(_mail(doc), Limits()).series
+
+
+def test_huge_c_is_refused_before_tree_sitter_builds_its_tree():
+    from reviewbot.csyntax import Parser
+
+    parser = Parser()
+    parser.budget = Budget(Limits(max_syntax_nodes=1000))
+    parser.parse(b"int a;\n" * 100)  # 700 bytes: no count needed
+    with pytest.raises(LimitExceeded, match="tokens"):
+        parser.parse(b"int x[] = {" + b"1," * 1000 + b"};\n")
