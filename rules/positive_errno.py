@@ -242,8 +242,13 @@ def _function_convention(unit, fn, macros, callers_negated: set[str]) -> bool:
     codes to errnos (``bt_to_errno()``: named so, or a switch whose cases
     all return positive errnos)."""
     if fn is None:
-        return False
-    name = _function_name(fn, unit) or ""
+        # a hunk of statements parsed without its function: the fragment is
+        # the function, named by the hunk header
+        fn = unit.root
+        m = re.search(r"(\w+)\s*\(", unit.hunk.section) if unit.hunk is not None else None
+        name = m.group(1) if m else ""
+    else:
+        name = _function_name(fn, unit) or ""
     if name in callers_negated:
         return True
     positive = in_case = negative = 0
