@@ -100,6 +100,7 @@ class SmtpSender:
             self.conn = self._connect()
         sender = parseaddr(str(msg["From"]))[1]
         try:
+            self.conn.ehlo_or_helo_if_needed()
             self.conn.rset()
             code, resp = self.conn.mail(sender)
             if code != 250:
