@@ -70,10 +70,26 @@ index 3333333..4444444 100644
 +#define FOO_TIMEOUT_MS	100
 ```
 
+A file gets at most five remarks; the fifth says how many more there are.
+
 ## References
 
 - C11 6.10.3p2: a macro may only be redefined with an identical
   replacement list; GCC warns "... redefined" otherwise.
+- The reference patch (TDX v8 16/21) moves ``TDX_SEAMCALL_STATUS_MASK``
+  and ``TDX_FEATURES0_NO_RBP_MOD`` to ``asm/tdx.h`` and removes the old
+  lines: no finding; with the old lines kept, two (tested).
+- Precision, mail corpus (4 lists, 2,296 patch mails reviewed) and the TDX v8
+  series: 2 findings, 2 true (``SMB_REG_HC2`` pasted twice in a new
+  i2c-eio.c; ``HWDD_GET_CAP`` twice in thinkpad_acpi.c).  The first draft
+  also flagged a stable backport of "minmax: make generic MIN() and MAX()
+  macros available" whose driver copy sits under ``#ifndef MIN``: now quiet.
+- Precision, Linux 6.1 source, the 3,333 files that define a name twice,
+  each reviewed as a new file: 970 findings in 412 files; a random 50 read:
+  50 true (the same name defined twice in one branch, no ``#undef`` or
+  ``#include`` between; mostly identical values in register headers).
+  Drafts flagged ``#if 0`` blocks, defines inside comments and sibling
+  ``#ifdef CONFIG_...`` groups (18,500 findings): now quiet.
 """
 
 from __future__ import annotations
