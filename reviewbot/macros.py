@@ -56,6 +56,24 @@ def _hunk_text(fc, kinds: str) -> str:
     return "\n".join(ln.text for h in fc.hunks for ln in h.lines if ln.kind in kinds)
 
 
+class _HeaderView:
+    """name -> definitions in a list of headers, first header first."""
+
+    def __init__(self, tree: "KernelTree", headers: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.headers = headers
+
+    def get(self, name: str) -> list[Define] | None:
+        out = []
+        for h in self.headers:
+            facts = self.tree.facts(h)
+            if facts is None:
+                continue
+            for line, params, value in facts.defines.get(name, ()):
+                out.append(Define(name, value, h, line, " ", params))
+        return out or None
+
+
 class MacroContext:
     def __init__(self, patch: "Patch", series: "Series | None" = None, tree: "KernelTree | None" = None,
                  texts: Iterable[tuple[str, str]] = ()) -> None:
@@ -98,23 +116,13 @@ class MacroContext:
         return DEFAULT_ARCH
 
     @cached_property
-    def _header_defines(self) -> dict[str, dict[str, list[Define]]]:
+    def _header_defines(self) -> "dict[str, _HeaderView]":
         """path of a touched file -> name -> definitions in its headers."""
-        out: dict[str, dict[str, list[Define]]] = {}
+        out: dict[str, _HeaderView] = {}
         if self.tree is None:
             return out
         for path, text in self._sources():
-            names: dict[str, list[Define]] = {}
-            for h in self.tree.headers(path, text):
-                htext = self.tree.read(h)
-                if htext is None:
-                    continue
-                htext = cscan.live_text(htext)
-                for d in cscan.defines(htext):
-                    names.setdefault(d.name, []).append(Define(d.name, d.value, h, d.line, " ", d.params))
-                for d in cscan.enum_constants(htext):
-                    names.setdefault(d.name, []).append(Define(d.name, d.value, h, d.line, " ", None))
-            out[path] = names
+            out[path] = _HeaderView(self.tree, self.tree.headers(path, text))
         return out
 
     def _sources(self) -> list[tuple[str, str]]:
@@ -206,12 +214,13 @@ class MacroContext:
         if self.tree is None:
             return out
         for path, text in self._sources():
-            for h in (path, *self.tree.headers(path, text)):
-                t = text if h == path else self.tree.read(h)
-                if t is None:
-                    continue
-                for name, typ, _ in cscan.return_types(cscan.live_text(t)):
-                    out.setdefault(name, set()).add(typ)
+            for name, typ, _ in cscan.return_types(cscan.live_text(text)):
+                out.setdefault(name, set()).add(typ)
+            for h in self.tree.headers(path, text):
+                facts = self.tree.facts(h)
+                if facts is not None:
+                    for name, types in facts.returns.items():
+                        out.setdefault(name, set()).update(types)
         return out
 
     def mask_helpers(self) -> dict[str, tuple[str, str]]:
@@ -231,9 +240,9 @@ class MacroContext:
                 out.setdefault(name, (mask, f"{path}:{line}"))
             for path, text in self._sources():
                 for h in self.tree.headers(path, text):
-                    t = self.tree.read(h)
-                    if t is not None:
-                        for name, mask, line in cscan.mask_helpers(cscan.live_text(t)):
+                    facts = self.tree.facts(h)
+                    if facts is not None:
+                        for name, (mask, line) in facts.helpers.items():
                             out.setdefault(name, (mask, f"{h}:{line}"))
         return out
 

@@ -238,6 +238,30 @@ def _cache_dir() -> str:
     return os.path.join(base, "reviewbot")
 
 
+@dataclass
+class FileFacts:
+    """The defines (enum constants included), return types and mask
+    helpers of one file, outside ``#if 0``."""
+
+    defines: dict[str, list[tuple[int, tuple | None, str]]]
+    returns: dict[str, set[str]]
+    helpers: dict[str, tuple[str, int]]
+
+    @classmethod
+    def of(cls, path: str, text: str) -> "FileFacts":
+        text = cscan.live_text(text)
+        defs: dict[str, list[tuple[int, tuple | None, str]]] = {}
+        for d in cscan.defines(text):
+            defs.setdefault(d.name, []).append((d.line, d.params, d.value))
+        for d in cscan.enum_constants(text):
+            defs.setdefault(d.name, []).append((d.line, None, d.value))
+        rets: dict[str, set[str]] = {}
+        for name, typ, _line in cscan.return_types(text):
+            rets.setdefault(name, set()).add(typ)
+        helpers = {name: (mask, line) for name, mask, line in cscan.mask_helpers(text)}
+        return cls(defs, rets, helpers)
+
+
 # ------------------------------------------------------------------- tree
 
 
@@ -258,6 +282,7 @@ class KernelTree:
         self._problems: dict[int, list[str]] = {}
         self._dir_compares: dict[str, list[tuple[str, str, str, int, bool]]] = {}
         self._header_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._facts: dict[str, FileFacts | None] = {}
 
     # -- files
     def read(self, path: str) -> str | None:
@@ -276,6 +301,15 @@ class KernelTree:
             text = None
         self._texts[rel] = text
         return text
+
+    def facts(self, path: str) -> "FileFacts | None":
+        """What the file ``path`` of the tree defines (cached)."""
+        got = self._facts.get(path)
+        if got is None and path not in self._facts:
+            text = self.read(path)
+            got = None if text is None else FileFacts.of(path, text)
+            self._facts[path] = got
+        return got
 
     def exists(self, path: str) -> bool:
         rel = safe_path(path)
