@@ -169,6 +169,10 @@ def review_ready(bot: Bot, lst: ListConfig) -> int:
         if not rd.ready:
             plan_pending(bot, lst, row, msgs)
             continue
+        if not rd.complete and _complete_from_thread(bot, lst, msgs):
+            msgs = state.series_messages(lst.name, row.key)
+            row = state.get_series(lst.name, row.key) or row
+            rd = readiness(row, msgs, lst.grace, now)
         _supersede_previous(bot, lst, row, now)
         review_series(bot, lst, row, rd, superseded=state.newer_exists(row))
         reviewed += 1
@@ -193,3 +197,30 @@ def _supersede_previous(bot: Bot, lst: ListConfig, row, now: float) -> None:
     _supersede_previous(bot, lst, prev, now)
     msgs = bot.state.series_messages(lst.name, prev.key)
     review_series(bot, lst, prev, readiness(prev, msgs, lst.grace, now), superseded=True)
+
+
+def _complete_from_thread(bot: Bot, lst: ListConfig, msgs) -> bool:
+    """Before reviewing an incomplete series, ask lore for its whole thread
+    (``<base>/<msgid>/t.mbox.gz``): the search may have missed a patch."""
+    sources = [s for s in lst.sources if s.type == "lore"]
+    if not sources or not msgs:
+        return False
+    http = Polite(rate=bot.cfg.http_rate, timeout=bot.cfg.http_timeout,
+                  retries=bot.cfg.http_retries, contact=bot.cfg.from_addr)
+    stats = PassStats()
+    counts = {"new": 0, "known": 0}
+    try:
+        for src in sources:
+            try:
+                items = Lore(src, http).thread(msgs[0].msgid)
+            except SourceError as exc:
+                bot.events.emit("source-error", logging.WARNING, list=lst.name, source=src.name, error=str(exc))
+                continue
+            with bot.state.transaction():
+                for item in items:
+                    _one(bot, lst, item, ingest.Loose(), stats, counts)
+    finally:
+        http.close()
+    if counts["new"]:
+        bot.events.emit("thread-fetched", list=lst.name, message_id=msgs[0].msgid, new=counts["new"])
+    return counts["new"] > 0

@@ -109,6 +109,15 @@ def test_http_search_thread_and_git_clone(tmp_path, public_inbox):
     thread = Lore(lore.sources[0], Polite(rate=0.0)).thread("tdx-v8-16@reconstructed.invalid")
     assert len(thread) == 22  # the whole series hangs under the cover letter
 
+    # a search that misses 1/2: the thread download finds it before the review
+    narrow = replace(lore, sources=(replace(lore.sources[0], query="NOT s:registers"),))
+    bot = botkit.make_bot(tmp_path / "narrow", [narrow], http_rate=0.0)
+    stats = run_pass(bot)
+    assert (stats.messages, stats.reviewed) == (24, 2)
+    fetched = _events(bot, "thread-fetched")
+    assert [e["new"] for e in fetched] == [1]
+    assert bot.state.message("demo", "demo-v1-1@example.org").reviewed
+
     mirror = tmp_path / "mirror"
     cloned = botkit.make_bot(tmp_path / "git", [_git_list(mirror, url=url)])
     stats = run_pass(cloned)
