@@ -175,6 +175,11 @@ class MacroContext:
             found = heads[path].get(name)
             if found:
                 return found[0]  # the first one the file sees
+        elif path is None:
+            # any touched file: the headers they include, when they agree
+            firsts = [f[0] for f in (view.get(name) for view in heads.values()) if f]
+            if firsts and len({(d.params, " ".join(d.value.split())) for d in firsts}) == 1:
+                return firsts[0]
         return self._index_define(name)
 
     def lookup(self, name: str) -> Define | None:

@@ -11,7 +11,8 @@ Flags two added patterns on an `int` local that holds an error code:
   PM, IRQ and device-property helpers, `kstrto*()`, ...) or a function whose
   definition in the patch, its series or the tree returns `-E...`.  A
   firmware or hardware status (a 64-bit or unsigned result) is rightly
-  turned into an errno and is left alone.
+  turned into an errno and is left alone, and so are `-ENODEV` and
+  `-ENXIO` (a probe saying "not my device") and `-EPROBE_DEFER`.
 - `ret = foo(...);` followed directly by `ret = bar(...);`: the first
   result is overwritten before anything reads it.
 
@@ -92,7 +93,8 @@ _ERRNO_API = re.compile(
     r"firmware_request_\w+|request_firmware\w*|mbox_send_message|copy_to_user|copy_from_user)$"
 )
 _FIXED = re.compile(r"^-\s*E[A-Z0-9_]+$")
-_PROPAGATING_OK = frozenset({"-EPROBE_DEFER"})
+# "not our device" in a probe, or deferral: replaced on purpose
+_PROPAGATING_OK = frozenset({"-EPROBE_DEFER", "-ENODEV", "-ENXIO"})
 
 
 def _statements(block):

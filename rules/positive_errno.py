@@ -149,6 +149,38 @@ def errno_of(text: str, macros: dict[str, str]) -> tuple[str, tuple[str, ...]] |
     return None
 
 
+class _Macros(dict):
+    """The patch's object-like macros, then those of its series and the
+    kernel tree (``ctx.macros``): ``return FOO_ERR;`` where a header the
+    patch does not show says ``#define FOO_ERR EIO``.  Errno names
+    themselves are never looked up beyond the patch (the tree defines
+    ``EIO`` as 5)."""
+
+    def __init__(self, base: dict[str, str], beyond) -> None:
+        super().__init__(base)
+        self.beyond = beyond
+        self._seen: dict[str, str | None] = {}
+
+    def _outside(self, name: str) -> str | None:
+        if self.beyond is None or name in ERRNO_NAMES or not re.fullmatch(r"[A-Z_][A-Z0-9_]*", name):
+            return None
+        if name not in self._seen:
+            d = self.beyond.define(name)
+            self._seen[name] = d.value if d is not None and d.params is None else None
+        return self._seen[name]
+
+    def __contains__(self, name) -> bool:
+        return dict.__contains__(self, name) or self._outside(name) is not None
+
+    def __getitem__(self, name):
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        value = self._outside(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+
 def _expr(node):
     """The returned expression of a return_statement (None for ``return;``)."""
     for child in node.named_children:
@@ -291,7 +323,7 @@ def _said_on_purpose(unit, node) -> bool:
 
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
-    macros = {d.name: d.value for d in ctx.visible_defines().values() if d.params is None}
+    macros = _Macros({d.name: d.value for d in ctx.visible_defines().values() if d.params is None}, ctx.macros)
     negated: set[str] = set()
     for unit in ctx.units:
         negated.update(_NEGATED.findall(unit.source.decode("utf-8", "replace")))

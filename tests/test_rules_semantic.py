@@ -150,3 +150,16 @@ def test_real_kernel_tree(fixtures, tmp_path):
     findings, problems = Engine(RULES, tree=kt).review(patch)
     assert [(f.rule.code, f.line) for f in findings] == [("RB203", 8)]
     assert "hv_result" in findings[0].message
+
+
+def test_positive_errno_through_a_tree_header(fixtures, tmp_path):
+    """RB303: `return FOO_ERR_IO;` where only the tree's foo.h says it is EIO."""
+    rb303 = select_rules(all_rules(), ["RB303"])
+    name = "rules/rb30x/foo-positive-errno.patch"
+    loaded = load([str(fixtures / name)])
+    assert Engine(rb303).run(loaded.series).patches[0].findings == ()
+    kt = KernelTree(str(fixtures / "tree"), cache_dir=str(tmp_path / "cache"))
+    kt.register(loaded.series)
+    (f,) = Engine(rb303, tree=kt).run(loaded.series).patches[0].findings
+    assert (f.path, f.line) == ("drivers/misc/foo.c", 10)
+    assert "FOO_ERR_IO expands to EIO" in f.message
