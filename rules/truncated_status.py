@@ -112,8 +112,8 @@ def _status_use(unit, fn, name: str, helpers, scope) -> str | None:
     return None
 
 
-def _lost(value_bits: str) -> str:
-    return value_bits
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiouAEIOU" else "a"
 
 
 class _Facts:
@@ -221,7 +221,7 @@ def _stored(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
     detail = f"; {name} is {why}" if why else ""
     yield Hit(
         unit.path, unit.line(node),
-        f"{call}() returns {rt} but its status is stored into {name}, a {typ}: bits 63:{bits} are lost{detail}; "
+        f"{call}() returns {rt} but its status is stored into {name}, {_a(typ)} {typ}: bits 63:{bits} are lost{detail}; "
         f"declare {name} as {rt}",
         end_line=unit.end_line(node),
     )
