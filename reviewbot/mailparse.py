@@ -11,14 +11,14 @@ header) is only asked to parse parameters and multipart bodies.
 from __future__ import annotations
 
 import binascii
-import email
-import email.message
-import email.policy
-import html
 import re
+from typing import TYPE_CHECKING
 
 from .model import Mail
 from .sources import RawMessage
+
+if TYPE_CHECKING:  # pragma: no cover
+    import email.message
 
 _WANTED = re.compile(
     rb"\n(subject|from|to|cc|date|message-id|in-reply-to|references|"
@@ -231,6 +231,9 @@ def _body_text(content_type: str, encoding: str, body: bytes) -> tuple[str, tupl
         if ctype.startswith("text/") or _is_text(payload):
             return _lf(decode_bytes(payload, charset)), ()
         return "", ()
+    import email  # only multipart mail needs the stdlib parser: it costs start-up time
+    import email.policy
+
     head = f"MIME-Version: 1.0\nContent-Type: {content_type}\n\n".encode("utf-8", "replace")
     try:
         message = email.message_from_bytes(head + body, policy=email.policy.compat32)
@@ -317,6 +320,8 @@ def _lf(text: str) -> str:
 
 
 def _html_text(text: str) -> str:
+    import html
+
     text = _HTML_BREAK.sub("\n", _lf(text))
     return html.unescape(_HTML_DROP.sub("", text))
 
