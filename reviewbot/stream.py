@@ -1,0 +1,202 @@
+"""Review a whole list archive in bounded memory (``reviewbot check --stream``).
+
+:func:`loader.load` keeps every mail of its input until the series are
+assembled, and the engine keeps every patch it reviewed: fine for a series
+or a day of mail, but memory grows with the archive (about 30 kB a
+message).  Here the input is read an mbox block at a time, and mails are
+assembled and reviewed in windows of ``window`` messages:
+
+* a series that is complete (every patch 1..N arrived) is reviewed when
+  its window closes;
+* an incomplete one is carried into the next window (its late patches and
+  cover letter usually follow within a few messages) and reviewed when that
+  window closes, complete or not;
+* replies are dropped once their window is assembled; the mails of the
+  series just reviewed are kept, bodiless, for one more window, so that a
+  reply quoting a patch without ``Re:`` is still known as a reply;
+* a reviewed patch without findings is kept without its body and hunks
+  (reporters only need its subject, sender and file names).
+
+An mbox larger than the message cap is never read whole: a message over
+the cap is skipped while it streams past.  The series of an input smaller
+than one window come out exactly as from ``load``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import os
+import re
+import zlib
+from typing import BinaryIO, Iterator, Sequence
+
+from .limits import DEFAULT as DEFAULT_LIMITS
+from .limits import Limits, message_problem
+from .loader import load_message
+from .model import Mail, Patch, Series
+from .result import InputProblem, PatchResult, RunResult
+from .series import assemble
+from .sources import InputError, RawMessage, _is_first_separator, _is_separator, messages_in, read_inputs
+
+WINDOW = 2000  # messages assembled together
+BLOCK = 1 << 20
+_NAME_INDEX = re.compile(r"#\d+$")
+
+
+def review_stream(
+    paths: Sequence[str],
+    stdin: BinaryIO | None,
+    engine,  # type: ignore[no-untyped-def]  # an engine.Engine
+    limits: Limits = DEFAULT_LIMITS,
+    window: int = WINDOW,
+) -> RunResult:
+    """Read, assemble and review ``paths`` window by window."""
+    results: list[PatchResult] = []
+    problems: list[InputProblem] = []
+    fresh: list[Mail | Patch] = []
+    carried: list[Mail | Patch] = []
+    recent: list[Mail] = []  # bodiless mails of the series reviewed in the last window
+    messages = series_count = 0
+
+    def flush(final: bool) -> None:
+        nonlocal fresh, carried, recent, series_count
+        items = [*recent, *carried, *fresh]
+        stubs = {id(m) for m in recent}
+        late = {id(i) for i in carried}
+        try:
+            series_list, _others = assemble(items)
+        except Exception as exc:  # as loader.load: a bug must not cost every message
+            problems.append(InputProblem("<series>", f"cannot group into series: {type(exc).__name__}: {exc}"))
+            series_list = []
+        keep: list[Mail | Patch] = []
+        review: list[Series] = []
+        for s in series_list:
+            members = [i for i in (*s.items, *s.extras) if i is not None and id(i) not in stubs]
+            if not members:
+                continue  # only mails reviewed before
+            if final or s.complete or any(id(i) in late for i in members):
+                review.append(s)
+            else:
+                keep.extend(members)
+        tree = getattr(engine, "tree", None)
+        if tree is not None:
+            tree.register(review)  # --tree applies earlier patches of a series first
+        result = engine.run(review)
+        series_count += len(review)
+        problems.extend(result.problems)
+        results.extend(_slim(pr) for pr in result.patches)
+        recent = [_bodiless(i) for s in review for i in (*s.items, *s.extras) if i is not None]
+        carried, fresh = keep, []
+
+    for raw in iter_raw(paths, stdin, limits):
+        if isinstance(raw, InputError):
+            problems.append(InputProblem(raw.source, raw.message))
+            continue
+        messages += 1
+        too_big = message_problem(len(raw.data), limits)
+        if too_big:
+            problems.append(InputProblem(raw.source, too_big))
+            continue
+        item, errors = load_message(raw, limits)
+        problems.extend(InputProblem(e.source, e.message) for e in errors)
+        if item is not None:
+            fresh.append(item)
+        if len(fresh) >= window:
+            flush(final=False)
+    flush(final=True)
+    return RunResult(tuple(results), tuple(problems), messages, series_count)
+
+
+def _bodiless(item: Mail | Patch) -> Mail:
+    mail = item.mail if isinstance(item, Patch) else item
+    return dataclasses.replace(mail, body="")
+
+
+def _slim(pr: PatchResult) -> PatchResult:
+    """A clean patch's result without the text reporters never read."""
+    if pr.findings:
+        return dataclasses.replace(pr, series=None)
+    p = pr.patch
+    files = tuple(dataclasses.replace(fc, hunks=(), header=()) for fc in p.files)
+    patch = dataclasses.replace(p, mail=dataclasses.replace(p.mail, body=""), message="", notes="", files=files)
+    return PatchResult(patch, None, ())
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def iter_raw(paths: Sequence[str], stdin: BinaryIO | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> Iterator[RawMessage | InputError]:
+    """Like :func:`sources.read_inputs`, but an mbox file is read a block at a time."""
+    for path in paths or ["-"]:
+        if path != "-" and os.path.isfile(path) and _looks_like_mbox(path):
+            yield from _stream_mbox(path, limits)
+        else:
+            yield from read_inputs([path], stdin)
+
+
+def _open(path: str):  # type: ignore[no-untyped-def]
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gz else open(path, "rb")
+
+
+def _looks_like_mbox(path: str) -> bool:
+    try:
+        with _open(path) as fh:
+            head = fh.read(1 << 16)
+    except (OSError, EOFError, zlib.error):
+        return False  # read_inputs reports it
+    start = len(head) - len(head.lstrip(b"\r\n"))
+    return head.startswith(b"From ", start) and _is_first_separator(head, start)
+
+
+def _stream_mbox(path: str, limits: Limits) -> Iterator[RawMessage | InputError]:
+    count = 0
+    skipping = False  # inside a message over the size cap: drop it as it streams past
+    buf = b""
+    try:
+        with _open(path) as fh:
+            while True:
+                block = fh.read(BLOCK)
+                buf += block
+                if skipping:
+                    nxt = len(buf) if not block else _separator(buf, last=False)
+                    if nxt == 0:
+                        buf = buf[-4096:]  # enough to see the next separator line whole
+                        continue
+                    count += 1
+                    yield InputError(f"{path}#{count}", message_problem(limits.max_message_bytes + 1, limits))
+                    buf, skipping = buf[nxt:], False
+                cut = len(buf) if not block else _separator(buf, last=True)
+                if cut > 0:
+                    piece, buf = buf[:cut], buf[cut:]
+                    for item in messages_in(path, piece):
+                        count += 1
+                        name = f"{_NAME_INDEX.sub('', item.source)}#{count}"
+                        yield dataclasses.replace(item, source=name)
+                elif len(buf) > limits.max_message_bytes + BLOCK:
+                    skipping = True
+                    buf = buf[-4096:]
+                if not block:
+                    return
+    except (OSError, EOFError, zlib.error) as exc:
+        yield InputError(path, f"cannot read: {' '.join(str(exc).split()) or type(exc).__name__}")
+
+
+def _separator(buf: bytes, last: bool) -> int:
+    """Offset of the last (or first) mbox separator after the start of
+    ``buf`` whose next line is complete, or 0."""
+    lo, hi = 0, len(buf)
+    while True:
+        pos = buf.rfind(b"\nFrom ", lo, hi) if last else buf.find(b"\nFrom ", lo, hi)
+        if pos < 0:
+            return 0
+        line_end = buf.find(b"\n", pos + 1)
+        if line_end >= 0 and buf.find(b"\n", line_end + 1) >= 0 and _is_separator(buf, pos + 1):
+            return pos + 1
+        if last:
+            hi = pos
+        else:
+            lo = pos + 1

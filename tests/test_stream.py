@@ -1,0 +1,64 @@
+"""reviewbot.stream: bounded-memory review gives the results of load + Engine."""
+
+from __future__ import annotations
+
+import gzip
+
+from hostile_inputs import mail, mbox
+
+from reviewbot import stream
+from reviewbot.engine import Engine, all_rules
+from reviewbot.limits import Limits
+from reviewbot.loader import load
+from reviewbot.sources import read_inputs
+
+
+def _series(n: int, total: int = 3) -> list[bytes]:
+    out = [mail(subject=f"[PATCH 0/{total}] s{n}: cover", mid=f"c{n}", diff="")]
+    for i in range(1, total + 1):
+        out.append(mail(subject=f"[PATCH {i}/{total}] s{n}: part {i}", mid=f"p{n}-{i}",
+                        headers=f"In-Reply-To: <c{n}@example.org>\nReferences: <c{n}@example.org>\n"))
+    out.append(mail(subject=f"Re: [PATCH 1/{total}] s{n}: part 1", mid=f"r{n}", diff="",
+                    headers=f"In-Reply-To: <p{n}-1@example.org>\n"))
+    return out
+
+
+def _key(result):
+    return sorted((pr.patch.message_id, tuple((f.rule.code, f.path, f.line) for f in pr.findings))
+                  for pr in result.patches)
+
+
+def test_same_results_as_load_across_windows(tmp_path, monkeypatch):
+    mails = [m for n in range(12) for m in _series(n)]
+    # a late patch: part 3 of series 0 arrives after many others
+    late = mails.pop(4)
+    mails.append(late)
+    path = tmp_path / "archive.mbox.gz"
+    path.write_bytes(gzip.compress(mbox(*mails)))
+    monkeypatch.setattr(stream, "BLOCK", 1024)  # many blocks, separators across block ends
+    assert [r.data for r in stream.iter_raw([str(path)])] == [r.data for r in read_inputs([str(path)])]
+    loaded = load([str(path)])
+    whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
+    windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=7)
+    assert _key(windowed) == _key(whole)
+    assert windowed.messages == whole.messages == len(mails)
+    assert windowed.series == whole.series == 12
+    assert all(not pr.patch.mail.body for pr in windowed.patches if not pr.findings)
+
+
+def test_a_message_over_the_cap_is_skipped_while_streaming(tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "BLOCK", 4096)
+    big = mail(subject="[PATCH] big", mid="big", message="x" * 200_000 + "\n")
+    path = tmp_path / "a.mbox"
+    path.write_bytes(mbox(mail(subject="[PATCH] a", mid="a"), big, mail(subject="[PATCH] b", mid="b")))
+    result = stream.review_stream([str(path)], None, Engine(all_rules()), Limits(max_message_bytes=50_000))
+    assert [pr.patch.message_id for pr in result.patches] == ["a@example.org", "b@example.org"]
+    assert [p.source for p in result.problems] == [f"{path}#2"]
+    assert "limit: skipped" in result.problems[0].message
+
+
+def test_single_mails_and_stdin_still_work(tmp_path):
+    one = tmp_path / "one.patch"
+    one.write_bytes(mail())
+    result = stream.review_stream([str(one)], None, Engine(all_rules()))
+    assert len(result.patches) == 1 and result.messages == 1
