@@ -12,7 +12,9 @@ Flags two added patterns on an `int` local that holds an error code:
   definition in the patch, its series or the tree returns `-E...`.  A
   firmware or hardware status (a 64-bit or unsigned result) is rightly
   turned into an errno and is left alone, and so are `-ENODEV` and
-  `-ENXIO` (a probe saying "not my device") and `-EPROBE_DEFER`.
+  `-ENXIO` (a probe saying "not my device") and `-EPROBE_DEFER`, and the
+  errno a function of the patch returns when it is the only one it
+  returns (replacing it changes nothing).
 - `ret = foo(...);` followed directly by `ret = bar(...);`: the first
   result is overwritten before anything reads it.
 
@@ -101,31 +103,44 @@ def _statements(block):
     return [c for c in block.named_children if c.type != "comment"]
 
 
-def _callee_errno(unit, name: str, ctx: PatchContext, cache: dict) -> str | None:
-    """Why ``name`` returns negative errnos, or None when unknown."""
-    if name in cache:
-        return cache[name]
-    why = None
+def _callee_errno(unit, name: str, ctx: PatchContext, cache: dict, errno: str) -> str | None:
+    """Why ``name`` returns negative errnos other than ``errno``, or None
+    when unknown (or when ``errno`` is the only one it returns: replacing
+    it changes nothing)."""
+    if name not in cache:
+        cache[name] = _callee_errnos(unit, name, ctx)
+    found = cache[name]
+    if found is None:
+        return None
+    if isinstance(found, str):
+        return found
+    if {e for e, _w in found} == {errno.replace(" ", "")}:
+        return None
+    text, where = found[0]
+    return f"{name}() returns {text} ({where})"
+
+
+def _callee_errnos(unit, name: str, ctx: PatchContext):
+    """A reason string for a known errno API, the fixed errnos a definition
+    in the patch returns [(errno, where)], or None."""
     if _ERRNO_API.match(name) and name not in ("copy_to_user", "copy_from_user"):
-        why = f"{name}() returns a negative errno"
-    else:
-        for u, fn in ctx.nodes("function_definition"):
-            if cf.function_name(u, fn) != name:
-                continue
-            rt = cf.return_type(u, fn)
-            if rt not in ("int", "static int"):
-                continue
-            for ret in cf.descendants(fn, frozenset({"return_statement"})):
-                expr = next((c for c in ret.named_children if c.type != "comment"), None)
-                text = " ".join(u.text(expr).split()) if expr is not None else ""
-                if _FIXED.match(text):
-                    where = f"line {u.line(ret)}" if u.path == unit.path else f"{u.path}:{u.line(ret)}"
-                    why = f"{name}() returns {text} ({where})"
-                    break
-            if why:
-                break
-    cache[name] = why
-    return why
+        return f"{name}() returns a negative errno"
+    for u, fn in ctx.nodes("function_definition"):
+        if cf.function_name(u, fn) != name:
+            continue
+        rt = cf.return_type(u, fn)
+        if rt not in ("int", "static int"):
+            continue
+        out = []
+        for ret in cf.descendants(fn, frozenset({"return_statement"})):
+            expr = next((c for c in ret.named_children if c.type != "comment"), None)
+            text = " ".join(u.text(expr).split()) if expr is not None else ""
+            if _FIXED.match(text):
+                where = f"line {u.line(ret)}" if u.path == unit.path else f"{u.path}:{u.line(ret)}"
+                out.append((text.replace(" ", ""), where))
+        if out:
+            return out
+    return None
 
 
 def _return_fixed(unit, stmt) -> tuple[str, object] | None:
@@ -221,7 +236,7 @@ def _replaced(unit, ctx, stmt, ifs, name, call, cache) -> Iterator[Hit]:
     errno, ret = got
     if errno.replace(" ", "") in _PROPAGATING_OK or not unit.is_added(unit.line(ret)) and not unit.touches_added(stmt):
         return
-    why = _callee_errno(unit, call, ctx, cache)
+    why = _callee_errno(unit, call, ctx, cache, errno)
     if why is None:
         return
     yield Hit(
