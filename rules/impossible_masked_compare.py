@@ -55,6 +55,10 @@ static int tdx_shutdown_status(u64 err)
   known (all possible: correctly quiet).  The TDX v8 series (21 patches):
   0 findings; its 16/21 with a detail bit set in
   TDX_UPDATE_COMPAT_SENSITIVE: 1 finding, true.
+- With the series' defines in sight (and with `--tree` linux-source-6.12,
+  the same): 3 findings, 3 true -- the AEST series (linux-edac, v6 11/16)
+  switches on `regs->err_status & ERR_STATUS_UET` (bits 21:20, defined in
+  another patch) with unshifted `case ERR_STATUS_UET_UEU:` (1) .. (3).
 """
 
 from __future__ import annotations

@@ -57,8 +57,12 @@ static int foo_read_temp(struct foo_data *data, long *val)
 ```
 
 ## References
-- Documentation/process/coding-style.rst and review practice in hwmon
-  ("Do not overwrite error codes").
+- Review practice in hwmon ("Why do you return -EIO? Please do not
+  overwrite error codes." -- on the NCT6694 RTC driver).
+- Corpus (2298 patch mails): 10 findings without a tree, all true
+  (of_property_read_*() errors turned into -EINVAL in altera_edac and
+  macsmc_hwmon, WMI helper errors turned into -EIO in lenovo-legion-wmi);
+  the same with `--tree` linux-source-6.12.
 """
 
 from __future__ import annotations

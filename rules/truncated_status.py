@@ -57,6 +57,11 @@ static int tdx_lp_init(void)
 - arch/x86/include/asm/tdx.h: TDX status codes are 64-bit (`...ULL`).
 - include/asm-generic/hyperv-tlfs.h: hypercall result layout (status in
   15:0, repetitions completed in 43:32).
+- Corpus (2298 patch mails): without a tree 6 findings, with `--tree`
+  linux-source-6.12 10, all true: `int`/`u16 status =
+  hv_do_hypercall(...)` in the Hyper-V root-partition and mshv RFC
+  series (upstream declares them `u64` and uses `hv_result()`), and a
+  `u64` hypercall status returned from an `int` function.
 """
 
 from __future__ import annotations

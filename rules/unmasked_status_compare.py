@@ -77,8 +77,14 @@ static int tdx_reclaim(struct tdx_module_args *args)
   during concurrent TD build": TDX status codes are compared under
   `TDX_SEAMCALL_STATUS_MASK`.
 - include/asm-generic/mshyperv.h: `hv_result()`, `hv_result_success()`.
-- Corpus precision: see the tally in the issue report (few findings: the
-  rule needs the family's convention in sight, a tree helps).
+- Corpus (linux-hwmon, platform-driver-x86, linux-edac, linux-hyperv:
+  2298 patch mails): without a tree 0 findings (a patch rarely shows the
+  family's mask or helper); with `--tree` linux-source-6.12, 4 findings,
+  4 true (`status == HV_STATUS_TIME_OUT` on raw hv_do_*hypercall*()
+  results in the SEV-SNP RFC; the merged version uses
+  `hv_result_success()`).  The other raw compares of HV_STATUS_ codes in
+  the corpus were rightly quiet: values already masked, or truncated to
+  `int` (RB305's findings).
 """
 
 from __future__ import annotations
