@@ -35,6 +35,9 @@ def add_arguments(c) -> None:
     from ..limits import add_arguments as add_limit_arguments
 
     add_limit_arguments(c)
+    c.add_argument("--stream", action="store_true",
+                   help="read and review a big archive window by window, in bounded memory (series whose mails "
+                   "are thousands of messages apart are reviewed apart)")
 
 
 def run(args) -> int:
@@ -95,11 +98,16 @@ def run(args) -> int:
             except ValueError as exc:
                 err(f"--tree: {exc}")
                 return EXIT_ERROR
-        loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
-        problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-        if tree is not None:
-            tree.register(loaded.series)
-        result = Engine(rules, limits=limits, tree=tree).run(loaded.series, problems, loaded.messages)
+        if args.stream:  # an archive in bounded memory (reviewbot/stream.py)
+            from ..stream import review_stream
+
+            result = loaded = review_stream(args.paths, sys.stdin.buffer, Engine(rules, limits=limits, tree=tree), limits)
+        else:
+            loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
+            problems = [InputProblem(e.source, e.message) for e in loaded.errors]
+            if tree is not None:
+                tree.register(loaded.series)
+            result = Engine(rules, limits=limits, tree=tree).run(loaded.series, problems, loaded.messages)
     if known is not None:
         from ..baseline import subtract
 
