@@ -284,28 +284,32 @@ def bench_scale(corpus: Path, sizes: list[int], tmp: Path) -> None:
     files = [corpus / f"{n}.mbox.gz" for n in CORPUS_FILES]
     total = sum(len(SEP.findall(gzip.open(f, "rb").read())) for f in files)
     print(f"\n## Scale: {total} corpus messages, and archives built from them (one process each)")
-    print(f"{'input':40} {'messages':>9} {'wall s':>8} {'msg/s':>8} {'us/msg':>8} {'peak RSS MB':>12}")
-    rows = []
-    wall, rss, _ = run(rb + [str(f) for f in files])
-    print(f"{'whole corpus (4 .mbox.gz files)':40} {total:9d} {wall:8.2f} {total / wall:8.0f} "
-          f"{wall / total * 1e6:8.0f} {rss / 1024:12.0f}")
-    rows.append((total, wall, rss))
+    print(f"{'input':44} {'messages':>9} {'wall s':>8} {'msg/s':>8} {'us/msg':>8} {'peak RSS MB':>12}")
+
+    def row(label: str, n: int, args: list[str]) -> tuple[int, float, int]:
+        wall, rss, _ = run(rb + args)
+        print(f"{label:44} {n:9d} {wall:8.2f} {n / wall:8.0f} {wall / n * 1e6:8.0f} {rss / 1024:12.0f}", flush=True)
+        return n, wall, rss
+
+    row("whole corpus (4 .mbox.gz files)", total, [str(f) for f in files])
+    row("whole corpus, --stream", total, ["--stream", *map(str, files)])
     big = tmp / f"archive-{max(sizes)}.mbox"
     build_archive(corpus, max(sizes), big)
+    streamed = []
     for size in sizes:
         path = big if size == max(sizes) else tmp / f"archive-{size}.mbox"
         if path != big:
             build_archive(corpus, size, path)
-        wall, rss, _ = run(rb + [str(path)])
-        label = f"archive of {size} (mbox, {path.stat().st_size / 2**20:.0f} MB)"
-        print(f"{label:40} {size:9d} {wall:8.2f} {size / wall:8.0f} {wall / size * 1e6:8.0f} {rss / 1024:12.0f}")
-        rows.append((size, wall, rss))
-    per = [w / n for n, w, _ in rows[1:]]
+        mb = path.stat().st_size / 2**20
+        if size == min(sizes):
+            row(f"archive of {size} ({mb:.0f} MB mbox)", size, [str(path)])
+        streamed.append(row(f"archive of {size} ({mb:.0f} MB mbox), --stream", size, ["--stream", str(path)]))
+    per = [w / n for n, w, _ in streamed]
     spread = max(per) / min(per)
-    print(f"linearity: time per message varies by a factor {spread:.2f} from {sizes[0]} to {sizes[-1]} messages "
-          f"({'linear' if spread < 1.25 else 'NOT linear'})")
-    n, wall, rss = rows[-1]
-    print(f"targets at {n} messages: > 500 msg/s: {_ok(n / wall > 500)} ({n / wall:.0f}); "
+    print(f"linearity (--stream): time per message varies by a factor {spread:.2f} from {sizes[0]} to {sizes[-1]} "
+          f"messages ({'linear' if spread < 1.25 else 'NOT linear'})")
+    n, wall, rss = streamed[-1]
+    print(f"targets at {n} messages (--stream): > 500 msg/s: {_ok(n / wall > 500)} ({n / wall:.0f}); "
           f"< 200 MB peak: {_ok(rss / 1024 < 200)} ({rss / 1024:.0f} MB)")
 
 
@@ -356,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
             print_checkpatch(res, len(patches), why)
         if args.only != "checkpatch":
             bench_scale(args.corpus, sizes, tmpdir)
+    print("load average at the end: %.2f %.2f %.2f" % os.getloadavg())
     return 0
 
 
