@@ -9,6 +9,11 @@
 - ``whitespace``: an existing line re-added with only its alignment
   changed (a non-leading whitespace change, trailing whitespace removed,
   spaces turned into tabs at the same column);
+- ``renamed``: lines whose only change is a consistent identifier
+  substitution across the patch (``old_name`` -> ``new_name`` everywhere,
+  the definition included);
+- ``comment``: changed lines that are comments only (C ``/* */`` and
+  ``//``; ``#`` in Kconfig, Makefiles, YAML and scripts);
 - ``new``: everything else the patch adds (with the lines it replaces);
 - ``deleted``: removed lines that went nowhere.
 
@@ -17,7 +22,10 @@ definition, or a block of at least ``MIN_BLOCK`` non-trivial lines.  A lone
 ``return ret;`` removed here and added there is an idiom, not a move.
 Lines swapped inside one hunk are part of the edit, and so is a line
 re-indented (leading whitespace, new column) or realigned as part of a
-statement the patch changes anyway.
+statement, a struct or an initializer the patch changes anyway.  Not
+moves either: members of a struct the patch removes, inlined where the
+struct was used; and same-file "moves" that only jump over lines the
+patch adds copies of (a diff artefact in a long table).
 
 Lines of ``.c``/``.h`` files are compared as C tokens (``a+b`` equals
 ``a + b``); other files by whitespace-normalised text.
@@ -44,12 +52,15 @@ class PieceKind(str, enum.Enum):
     MOVED = "moved"
     MOVED_EDITED = "moved-edited"
     WHITESPACE = "whitespace"
+    RENAMED = "renamed"
+    COMMENT = "comment"
     NEW = "new"
     DELETED = "deleted"
 
     @property
     def is_refactor(self) -> bool:
-        return self in (PieceKind.MOVED, PieceKind.MOVED_EDITED, PieceKind.WHITESPACE)
+        """Moves, realignments and renames: what a preparatory patch holds."""
+        return self in (PieceKind.MOVED, PieceKind.MOVED_EDITED, PieceKind.WHITESPACE, PieceKind.RENAMED)
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,13 @@ class Piece:
     def first_new(self) -> int | None:
         return min((loc.number for loc in self.added), default=None)
 
+    @property
+    def separable(self) -> bool:
+        """A refactoring worth a patch of its own: a rename counts from two
+        lines on (the definition and a use); a lone renamed definition
+        does not."""
+        return self.kind.is_refactor and (self.kind is not PieceKind.RENAMED or len(self.added) >= 2)
+
 
 @dataclass(frozen=True)
 class Anatomy:
@@ -132,6 +150,18 @@ class Anatomy:
     def moves(self) -> tuple[Piece, ...]:
         return self.of_kind(PieceKind.MOVED, PieceKind.MOVED_EDITED)
 
+    @property
+    def is_pure_refactor(self) -> bool:
+        """Moves, realignments and renames and no new code: no feature
+        line, and at most one line of substance deleted on the way."""
+        if not any(p.separable for p in self.pieces) or self.feature_lines():
+            return False
+        dropped = [
+            loc for p in self.of_kind(PieceKind.DELETED, PieceKind.NEW) for loc in p.removed
+            if not _is_trivial(loc.text) and not _COMMENT_LINE.match(loc.text) and not _is_glue(loc, set())
+        ]
+        return len(dropped) <= 1
+
     def feature_lines(self) -> tuple[Loc, ...]:
         """Added lines of ``new`` pieces that carry new code.
 
@@ -140,7 +170,8 @@ class Anatomy:
         line (a move to a new file brings those along); a line the patch
         also removes somewhere (a small function moved, a call kept); the
         header of a function whose body was moved into it, and the calls to
-        it (a helper extracted from existing code)."""
+        it (a helper extracted from existing code); a line that differs from
+        one it replaces only in its names."""
         moved_names = {n for p in self.moves for n in _names(p.added)}
         extracted, glue = _extracted_functions(self)
         moved_names |= extracted
@@ -153,7 +184,12 @@ class Anatomy:
         calls = re.compile(r"\b(" + "|".join(re.escape(n[:-2]) for n in moved_names if n.endswith("()")) + r")\s*\(") if any(n.endswith("()") for n in moved_names) else None
         out = []
         for p in self.of_kind(PieceKind.NEW):
+            # a line that only swaps names (the rest of a rename the
+            # checks above could not prove) is not new code
+            shapes = {_skeleton(c_tokens(loc.text)) for loc in p.removed}
             for loc in p.added:
+                if shapes and _skeleton(c_tokens(loc.text)) in shapes:
+                    continue
                 if id(loc.line) in glue or _is_glue(loc, moved_names):
                     continue
                 if line_key(loc.text, loc.path.endswith(C_SUFFIXES)) in gone:
@@ -287,7 +323,7 @@ _TRIVIAL = re.compile(
     )\s*$""",
     re.X,
 )
-_COMMENT_LINE = re.compile(r"^\s*(/\*.*|\*.*|//.*)$")
+_COMMENT_LINE = re.compile(r"^\s*(/\*.*|\*(\s.*|/.*)?|//.*)$")  # not "*val = 1;"
 
 
 def _is_trivial(text: str) -> bool:
@@ -429,6 +465,106 @@ def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
     return ids
 
 
+# --- comments and data blocks ----------------------------------------------
+
+_HASH_COMMENTS = re.compile(r"(^|/)(Kconfig[^/]*|Makefile[^/]*|Kbuild[^/]*|[^/]*\.(ya?ml|sh|py|pl|mk|cfg|conf|ini))$")
+_SLASH_COMMENTS = re.compile(r"\.(c|h|S|dts|dtsi|rs|cpp|cc|hpp|lds)$")
+
+
+def comment_style(path: str) -> str:
+    """"c" (``/* */``, ``//``), "hash" (``#``) or "" (no comments known)."""
+    if _SLASH_COMMENTS.search(path):
+        return "c"
+    if _HASH_COMMENTS.search(path):
+        return "hash"
+    return ""
+
+
+def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
+    """For each line: it holds a comment and nothing else (blank lines: False).
+
+    A hunk may start inside a block comment: a line that starts with ``*``
+    followed by a space, or with ``*/``, is taken as comment text."""
+    out: list[bool] = []
+    inside = False
+    for text in texts:
+        s = text.strip()
+        if not s or style == "":
+            out.append(False)
+            continue
+        if style == "hash":
+            out.append(s.startswith("#"))
+            continue
+        code: list[str] = []
+        i, n = 0, len(s)
+        local = inside or s == "*" or s.startswith(("* ", "*\t", "*/", "**"))
+        quote = ""
+        while i < n:
+            ch = s[i]
+            if local:
+                end = s.find("*/", i)
+                if end < 0:
+                    i = n
+                    break
+                i = end + 2
+                local = False
+                inside = False
+                continue
+            if quote:
+                code.append(ch)
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = ""
+                i += 1
+                continue
+            if ch in "\"'":
+                quote = ch
+                code.append(ch)
+            elif s.startswith("/*", i):
+                local = True
+                inside = True
+                i += 2
+                continue
+            elif s.startswith("//", i):
+                break
+            else:
+                code.append(ch)
+            i += 1
+        inside = inside and local
+        out.append(not "".join(code).strip())
+    return out
+
+
+_DATA_OPENER = re.compile(r"(=\s*\{|^\s*(typedef\s+)?(static\s+)?(const\s+)?(struct|union|enum)\b[^()]*\{)\s*$")
+
+
+def _data_blocks(texts: Sequence[str]) -> list[int | None]:
+    """For each line of one side of a hunk, the struct body or initializer
+    it is in: the index of the line that opened it, or None for code, top
+    level and blocks opened before the hunk (the @@ section does not say
+    whether the hunk is still inside the block it names)."""
+    out: list[int | None] = []
+    base = None
+    stack: list[int | None] = []  # opener index for data blocks, None for code blocks
+    for i, text in enumerate(texts):
+        code = _strip_comment(_STRINGS.sub('""', text))
+        opens = code.count("{")
+        closes = code.count("}")
+        if code.lstrip().startswith("}") and stack:
+            stack.pop()
+            closes -= 1
+        out.append(stack[-1] if stack else base)
+        for _ in range(min(closes, len(stack))):
+            stack.pop()
+        if opens:
+            is_data = bool(_DATA_OPENER.search(code))
+            for _ in range(opens):
+                stack.append(i if is_data else None)
+    return out
+
+
 # --- classification --------------------------------------------------------
 
 
@@ -441,6 +577,8 @@ class _Ch:
     seq: int  # index in its side's global list
     block: tuple[int, int, int]  # (file, hunk, change block)
     kind: PieceKind | None = None  # set when assigned to a piece
+    comment: bool = False  # the line is a comment and nothing else
+    data: tuple | None = None  # the struct / initializer body the line is in (None: code or top level)
 
     @property
     def fh(self) -> tuple[int, int]:
@@ -461,6 +599,14 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
             new_side = [ln for ln in hunk.lines if ln.kind != "-"]
             old_ids = dict(zip(map(id, old_side), _statement_ids([ln.text for ln in old_side], is_c)))
             new_ids = dict(zip(map(id, new_side), _statement_ids([ln.text for ln in new_side], is_c)))
+            style = comment_style(fc.path)
+            notes = {}
+            for side, lines in (("-", old_side), ("+", new_side)):
+                texts = [ln.text for ln in lines]
+                flags = comment_flags(texts, style)
+                datas = _data_blocks(texts) if is_c else [None] * len(texts)
+                for ln, flag, data in zip(lines, flags, datas):
+                    notes[id(ln)] = (flag, None if data is None else (fi, hi, side, data))
             bi = 0
             cur: tuple[list[_Ch], list[_Ch]] | None = None
             for ln in hunk.lines:
@@ -474,13 +620,14 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
                     cur = ([], [])
                 loc = Loc(fc.path, hi, ln)
                 key = line_key(ln.text, is_c)
+                comment, data = notes[id(ln)]
                 if ln.kind == "-":
-                    ch = _Ch(loc, key, len(removed), (fi, hi, bi))
+                    ch = _Ch(loc, key, len(removed), (fi, hi, bi), None, comment, data)
                     removed.append(ch)
                     cur[0].append(ch)
                     stmts[id(ch)] = (fi * 1_000_000 + hi, old_ids[id(ln)])
                 else:
-                    ch = _Ch(loc, key, len(added), (fi, hi, bi))
+                    ch = _Ch(loc, key, len(added), (fi, hi, bi), None, comment, data)
                     added.append(ch)
                     cur[1].append(ch)
                     stmts[id(ch)] = (fi * 1_000_000 + hi, new_ids[id(ln)])
@@ -505,18 +652,29 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
     # a realigned line must not belong to a statement that changes for real
     paired = {id(c) for pair in candidates for c in pair}
     dirty: set[tuple] = set()
+    shrunk: set[tuple] = set()  # structs and initializers that lose a line for real
+    grown: set[tuple] = set()  # ... and that gain one
     for rem, add in blocks:
         for c in (*rem, *add):
             if id(c) not in paired:
                 dirty.add((c.loc.line.kind, stmts[id(c)]))
+            if id(c) not in paired and c.data is not None and c.key:
+                shrunk.add(c.data) if c.loc.line.kind == "-" else grown.add(c.data)
     clean = {r.block for r, _ in candidates}
     for rem, add in blocks:
         if any(id(c) not in paired for c in (*rem, *add)):
             clean.discard((rem or add)[0].block)
     out = []
     for r, a in candidates:
+        if r.comment and a.comment:
+            r.kind = a.kind = PieceKind.COMMENT  # "/* foo*/" -> "/* foo */"
+            continue
         if (
             _is_realignment(r.loc.text, a.loc.text)
+            # realigned after a member was dropped from the same struct or
+            # initializer: the struct is edited anyway (realigned for a new,
+            # longer member is a refactor, like realigned macros)
+            and not (r.data in shrunk and a.data not in grown)
             # outside C, columns are often forced (a reST table widened for a
             # new row): only a block that changes nothing else is a realignment
             and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)
@@ -737,6 +895,10 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
             continue
         if _same_function(patch, rlocs, alocs):
             continue
+        if _inlined(patch, rem, add, removed):
+            continue  # the body of a struct or function the patch removes, put where it was used
+        if same_file and _artefact(rem, added):
+            continue  # a look-alike block took its place: how diff aligned a long table
         edits = _edits(rem, add)
         kind = PieceKind.MOVED_EDITED if edits else PieceKind.MOVED
         for c in (*rem, *add):
@@ -747,11 +909,12 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
 
 def classify(patch: Patch) -> Anatomy:
     """Sort the changed lines of a patch into moved / moved-edited /
-    whitespace / new / deleted pieces."""
+    whitespace / renamed / comment / new / deleted pieces."""
     removed, added, blocks, stmts = _collect(patch)
     c_files = [fc.is_c for fc in patch.files]
     realigned = _pair_in_place(blocks, stmts)
     pieces = _moves(patch, removed, added, c_files, stmts)
+    pieces += _renames(patch, blocks)
     # realignments: runs of adjacent realigned pairs
     run: list[tuple[_Ch, _Ch]] = []
     ws_pieces: list[Piece] = []
@@ -764,11 +927,22 @@ def classify(patch: Patch) -> Anatomy:
             al = tuple(a.loc for _, a in run)
             ws_pieces.append(Piece(PieceKind.WHITESPACE, rl, al, _piece_name(al)))
         run = [pair] if pair is not None else []
-    # the rest: new code (with the lines it replaces) or deletions, per change block
+    # the rest, per change block: comments, new code (with the lines it
+    # replaces) or deletions
     rest: list[Piece] = []
     for rem, add in blocks:
-        r = tuple(c.loc for c in rem if c.kind in (None, PieceKind.NEW))
-        a = tuple(c.loc for c in add if c.kind in (None, PieceKind.NEW))
+        left = [c for c in (*rem, *add) if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT)]
+        if left and all(c.comment or not c.key for c in left) and any(c.comment for c in left):
+            r = tuple(c.loc for c in rem if c in left)
+            a = tuple(c.loc for c in add if c in left)
+            for c in left:
+                c.kind = PieceKind.COMMENT
+            rest.append(Piece(PieceKind.COMMENT, r, a, _piece_name(a or r)))
+            continue
+        r = tuple(c.loc for c in rem if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
+        a = tuple(c.loc for c in add if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
+        for c in left:
+            c.kind = PieceKind.NEW
         if a:
             rest.append(Piece(PieceKind.NEW, r, a, _piece_name(a)))
         elif r:
@@ -780,6 +954,224 @@ def classify(patch: Patch) -> Anatomy:
         return (order.get(loc.path, 0), loc.line.new or loc.line.old or 0)
 
     return Anatomy(patch, tuple(sorted(pieces + ws_pieces + rest, key=pos)))
+
+
+# --- renames ---------------------------------------------------------------
+
+
+def _changed_around(patch: Patch, r: _Ch, a: _Ch, sub: tuple[str, str], mine: set[int], blocks) -> bool:
+    """The definition on the pair (r, a) is a function whose body has other
+    changes (in its hunk or in hunks the @@ section says are in it), or a
+    member of a struct (initializer) that has."""
+    chs = {id(c.loc.line): c for rem, add in blocks for c in (*rem, *add)}
+
+    def real(ln: Line) -> bool:
+        c = chs.get(id(ln))
+        return c is not None and bool(c.key) and not c.comment and id(c) not in mine
+
+    for c in (r, a):
+        if c.data is not None and any(
+            x.data == c.data and x.key and id(x) not in mine for x in chs.values()
+        ):
+            return True
+    if not _FUNC_HEAD.match(a.loc.text) and not _DEFINE.match(a.loc.text):
+        return False
+    fc = patch.file(a.loc.path)
+    if fc is None:
+        return False
+    lines = fc.hunks[a.loc.hunk].lines
+    start = next((i for i, ln in enumerate(lines) if ln is a.loc.line), None)
+    if start is None:
+        return False
+    if _DEFINE.match(a.loc.text):  # a macro: its continuation lines
+        prev = a.loc.text
+        for ln in lines[start + 1 :]:
+            if not prev.rstrip().endswith("\\"):
+                break
+            if ln.kind != "-":
+                prev = ln.text
+            if real(ln):
+                return True
+        return False
+    for ln in lines[start + 1 :]:
+        if ln.text.startswith("}"):
+            break
+        if real(ln):
+            return True
+    for hunk in fc.hunks:
+        m = _FUNC_HEAD.match(hunk.section)
+        if m and m.group(1) in sub and any(real(ln) for ln in hunk.lines):
+            return True
+    return False
+
+
+_C_KEYWORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto if inline int long "
+    "register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while "
+    "bool true false NULL u8 u16 u32 u64 s8 s16 s32 s64 __u8 __u16 __u32 __u64 define include ifdef ifndef endif".split()
+)
+_IDENT = re.compile(r"[A-Za-z_]\w*$")
+
+
+def _is_ident(tok: str) -> bool:
+    return bool(_IDENT.match(tok)) and tok not in _C_KEYWORDS
+
+
+def _skeleton(toks: Sequence[str]) -> tuple[str, ...]:
+    return tuple("\x00" if _is_ident(t) else t for t in toks)
+
+
+def _defines(text: str, name: str) -> bool:
+    """``text`` defines or declares ``name``: a macro, a function, a
+    struct, a variable, a struct member or a parameter."""
+    m = _DEFINE.match(text)
+    if m:
+        return m.group(1) == name
+    if name.startswith("__") or name.isupper():
+        return False  # an attribute (__read_mostly), a macro call (DEFINE_SIMPLE_DEV_PM_OPS(...))
+    top = _top_name(text)
+    if top and top.split()[-1].rstrip("()") == name:
+        return True
+    n = re.escape(name)
+    if re.match(r"^\s*(?!return\b|goto\b|case\b|else\b)[A-Za-z_][\w\s\*]*?[\s\*]" + n + r"\s*(\[[^\]]*\])?\s*[=;,)\[:]", text):
+        return True  # int name; struct foo *name = ...; u8 name:4;
+    if _FUNC_HEAD.match(text) and re.search(r"[\w\*]\s*\**\b" + n + r"\s*[,)]", text):
+        return True  # a parameter in a function header
+    return False
+
+
+def _renames(patch: Patch, blocks) -> list[Piece]:
+    """Changed line pairs that differ only by identifiers, where each old
+    identifier always becomes the same new one, is defined on one of the
+    pairs, no longer appears in the post-image and the new one did not
+    appear in the pre-image."""
+    cands: list[tuple[_Ch, _Ch, frozenset]] = []
+    for rem, add in blocks:
+        fr = [c for c in rem if c.kind is None and c.key and not c.comment]
+        fa = [c for c in add if c.kind is None and c.key and not c.comment]
+        if not fr or not fa:
+            continue
+        rt = [c_tokens(c.loc.text) for c in fr]
+        at = [c_tokens(c.loc.text) for c in fa]
+        sm = difflib.SequenceMatcher(None, [_skeleton(t) for t in rt], [_skeleton(t) for t in at], autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag != "equal":
+                continue
+            for k in range(i2 - i1):
+                subs = {(x, y) for x, y in zip(rt[i1 + k], at[j1 + k]) if x != y}
+                if subs and len({x for x, _ in subs}) == len(subs) == len({y for _, y in subs}):
+                    cands.append((fr[i1 + k], fa[j1 + k], frozenset(subs)))
+    if not cands:
+        return []
+    fwd: dict[str, set[str]] = {}
+    bwd: dict[str, set[str]] = {}
+    defined: set[tuple[str, str]] = set()
+    for r, a, subs in cands:
+        for x, y in subs:
+            fwd.setdefault(x, set()).add(y)
+            bwd.setdefault(y, set()).add(x)
+            if _defines(r.loc.text, x) and _defines(a.loc.text, y):
+                defined.add((x, y))
+    pre: dict[str, set[str]] = {}  # path -> identifiers of the pre-image lines shown
+    post: dict[str, set[str]] = {}
+    for fc in patch.files:
+        for h in fc.hunks:
+            for ln in h.lines:
+                toks = {t for t in c_tokens(ln.text) if _is_ident(t)}
+                if ln.kind != "+":
+                    pre.setdefault(fc.path, set()).update(toks)
+                if ln.kind != "-":
+                    post.setdefault(fc.path, set()).update(toks)
+    all_pre = set().union(*pre.values()) if pre else set()
+    all_post = set().union(*post.values()) if post else set()
+
+    def good(x: str, y: str) -> bool:
+        if fwd[x] != {y} or bwd[y] != {x}:
+            return False
+        if (x, y) not in defined:
+            return False  # kfree -> kvfree on every line is a change of API, not a rename
+        return x not in all_post and y not in all_pre
+
+    kept = [(r, a, subs) for r, a, subs in cands if all(good(x, y) for x, y in subs)]
+    # a function whose body the patch changes, a struct or an initializer
+    # that gains or loses members: the new name goes with that change
+    mine = {id(c) for r, a, _ in kept for c in (r, a)}
+    integral = {
+        sub for r, a, subs in kept for sub in subs
+        if sub in defined and _defines(r.loc.text, sub[0]) and _changed_around(patch, r, a, sub, mine, blocks)
+    }
+    groups: dict[frozenset, list[tuple[_Ch, _Ch]]] = {}
+    for r, a, subs in kept:
+        if not subs & integral:
+            groups.setdefault(subs, []).append((r, a))
+    out = []
+    for subs, pairs in groups.items():
+        for r, a in pairs:
+            r.kind = a.kind = PieceKind.RENAMED
+        edits = tuple(Edit(x, y) for x, y in sorted(subs))
+        name = ", ".join(f"{e.old} -> {e.new}" for e in edits)
+        out.append(Piece(PieceKind.RENAMED, tuple(r.loc for r, _ in pairs), tuple(a.loc for _, a in pairs), name, edits))
+    return out
+
+
+def _enclosing_definition(patch: Patch, loc: Loc) -> tuple[str, Line] | None:
+    """The struct, union or function whose body holds the removed line
+    ``loc`` on the old side of its hunk: (name, the header line)."""
+    fc = next((f for f in patch.files if f.path == loc.path), None)
+    if fc is None:
+        return None
+    hunk = fc.hunks[loc.hunk]
+    old_side = [ln for ln in hunk.lines if ln.kind != "+"]
+    idx = next((i for i, ln in enumerate(old_side) if ln is loc.line), None)
+    if idx is None:
+        return None
+    for ln in reversed(old_side[:idx]):
+        text = ln.text
+        if text.startswith("}"):
+            return None  # the line is not in a body that opens in this hunk
+        m = _AGGREGATE.match(text)
+        if m:
+            return m.group(2), ln
+        m = _FUNC_HEAD.match(text)
+        if m and m.group(1) not in _KEYWORDS:
+            return m.group(1), ln
+    return None
+
+
+def _inlined(patch: Patch, rem: Sequence[_Ch], add: Sequence[_Ch], removed: Sequence[_Ch]) -> bool:
+    """Members of a struct (or the body of a function) the patch removes,
+    put where the struct (the function) was used: the destination drops
+    the use.  Part of removing it, not a move."""
+    if not rem[0].loc.path.endswith(C_SUFFIXES):
+        return False
+    found = _enclosing_definition(patch, rem[0].loc)
+    if found is None or found[1].kind != "-":
+        return False
+    name = found[0]
+    use = re.compile(r"\b" + re.escape(name) + r"\b")
+    return any(c.block == add[0].block and use.search(c.loc.text) for c in removed if c.loc.line is not found[1])
+
+
+def _shape(text: str) -> tuple[str, ...]:
+    """The tokens of a line with names and literals blanked."""
+    return tuple("\x00" if t[:1].isalnum() or t[:1] in "_\"'" else t for t in c_tokens(text))
+
+
+def _artefact(rem: Sequence[_Ch], added: Sequence[_Ch]) -> bool:
+    """A same-file "move" whose old place gets a block of the same shape:
+    in a long table of look-alike entries diff paired the old block with a
+    new copy elsewhere, and the new entry with the old place.  The block
+    did not move; new entries were added next to it."""
+    block = rem[0].block
+    mine = {id(c) for c in rem}
+    there = [c for c in added if c.block == block and id(c) not in mine and c.key]
+    if not there:
+        return False
+    want = [_shape(c.loc.text) for c in rem if c.key]
+    have = [_shape(c.loc.text) for c in there]
+    sm = difflib.SequenceMatcher(None, want, have, autojunk=False)
+    same = sum(size for _, _, size in sm.get_matching_blocks())
+    return 3 * same >= 2 * len(want)
 
 
 def _comparable(src: str, dst: str) -> bool:

@@ -24,6 +24,8 @@ COMMANDS = (
     ("hook", "reviewbot.commands.hook"),
     ("b4", "reviewbot.commands.b4"),
     ("bot", "reviewbot.commands.bot"),
+    ("anatomy", "reviewbot.commands.anatomy"),
+    ("split", "reviewbot.commands.split"),
 )
 
 

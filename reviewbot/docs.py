@@ -9,6 +9,10 @@ optional).  Example and Use-instead hold one fenced code block each:
 - ```` ```diff ````: a unified diff (``diff --git`` headers and hunks),
   reviewed as the diff of a patch mail.
 
+A rule about a whole series (RB402, RB403) shows several patches in one
+```` ```diff ```` block, each introduced by a line ``# [PATCH 1/2] title``;
+``example_series`` turns it into a Series.
+
 The test suite reviews both: the Example must give a finding of the rule,
 the Use-instead must not.  So the documentation cannot rot.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 import inspect
 import re
 
-from .model import Mail, Patch
+from .model import Mail, Patch, Series
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
@@ -82,3 +86,40 @@ def example_patch(lang: str, opts: dict[str, str], code: str, title: str = "exam
     if patch is None:
         raise ValueError(f"doc example {title!r} holds no diff")
     return patch
+
+
+_PATCH_MARK = re.compile(r"^# (\[PATCH[^\]]*\] .+?)\s*$", re.M)
+
+
+def is_series(code: str) -> bool:
+    """A diff block that holds several patches (``# [PATCH 1/2] title`` lines)."""
+    return bool(_PATCH_MARK.search(code))
+
+
+def example_series(code: str, title: str = "example") -> Series:
+    """Wrap a series doc example (``# [PATCH i/n] title`` before each diff)
+    into a Series, each patch through the normal mail parser."""
+    from .patchparse import parse_patch
+
+    marks = list(_PATCH_MARK.finditer(code))
+    patches = []
+    for i, m in enumerate(marks):
+        diff = code[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(code)].lstrip("\n")
+        body = f"Example for the rule documentation.\n\nSigned-off-by: A U Thor <author@example.org>\n---\n{diff}"
+        mail = Mail(
+            message_id=f"{title}-{i + 1}@reviewbot.invalid",
+            subject=m.group(1),
+            from_="A U Thor <author@example.org>",
+            to=(),
+            cc=(),
+            date="Mon, 27 Apr 2026 12:00:00 +0000",
+            in_reply_to="",
+            references=(),
+            body=body,
+            source=f"<doc:{title}#{i + 1}>",
+        )
+        patch = parse_patch(mail)
+        if patch is None:
+            raise ValueError(f"doc example {title!r}, patch {i + 1} holds no diff")
+        patches.append(patch)
+    return Series(version=1, total=len(patches), items=(None, *patches), title=title)

@@ -23,7 +23,7 @@ from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Budget, LimitExceeded, Limits
 from .model import FileChange, Patch, Series
 from .result import InputProblem, PatchResult, RunResult
-from .rule import Finding, Hit, PatchContext, PatchRef, Rule
+from .rule import Finding, Hit, Memo, PatchContext, PatchRef, Rule
 
 RULES_PACKAGE = "reviewbot.rules"
 PostImages = Callable[[Patch, FileChange], "str | None"]
@@ -120,6 +120,7 @@ class Engine:
             post_images = tree.post_image
         self.post_images = post_images
         self.limits = limits  # parse time and syntax nodes per patch
+        self.memo = Memo()  # per run: series blame, anatomy of each patch
         self._parser = None
         self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
 
@@ -172,6 +173,7 @@ class Engine:
             defines=patch_defines(patch.files),
             node_index={k: tuple(v) for k, v in index.items()},
             macros=self._macros(patch, series, texts),
+            memo=self.memo,
         )
 
     def _macros(self, patch: Patch, series: Series | None, texts):

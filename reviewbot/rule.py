@@ -127,6 +127,23 @@ class Define:
     params: tuple[str, ...] | None = None  # function-like macro parameters
 
 
+class Memo:
+    """Values computed once per run, keyed by an object (a series, a patch)
+    and a name.  The engine makes one per run; the object is kept with its
+    value, so its ``id`` cannot be reused while the memo lives."""
+
+    def __init__(self) -> None:
+        self._values: dict[tuple[str, int], tuple[object, object]] = {}
+
+    def get(self, name: str, obj: object, make: "Callable[[], object]") -> object:
+        key = (name, id(obj))
+        hit = self._values.get(key)
+        if hit is None or hit[0] is not obj:
+            hit = (obj, make())
+            self._values[key] = hit
+        return hit[1]
+
+
 @dataclass(frozen=True)
 class PatchContext:
     """Everything a rule may look at for one patch."""
@@ -140,6 +157,9 @@ class PatchContext:
     rule_options: "Callable[[str], Mapping[str, object]] | None" = None
     # beyond the patch: the series' other patches and a kernel tree (--tree)
     macros: "MacroContext | None" = None
+    # what is worked out once per run and shared between patches and rules
+    # (the series blame, the anatomy of each patch): the engine's Memo
+    memo: "Memo" = field(default_factory=lambda: Memo())
 
     def nodes(self, *types: str) -> Iterator[tuple["CUnit", "Node"]]:
         """Syntax nodes of the given types over all units, in patch order."""

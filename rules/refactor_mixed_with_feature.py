@@ -118,7 +118,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from reviewbot.anatomy import Anatomy, Piece, PieceKind, classify
+from reviewbot.anatomy import Anatomy, Piece, PieceKind
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
 
 RULE = Rule(
@@ -141,6 +141,11 @@ def describe(piece: Piece) -> str:
     """One bullet of the message."""
     if piece.kind is PieceKind.WHITESPACE:
         return f"{piece.name} realigned only (whitespace) at {piece.dst}"
+    if piece.kind is PieceKind.RENAMED:
+        paths = sorted({loc.path for loc in piece.added})
+        where = piece.dst if len(paths) == 1 else f"{piece.dst} and in {len(paths) - 1} more file{'s' if len(paths) > 2 else ''}"
+        n = len(piece.added)
+        return f"{piece.name} renamed ({n} line{'s' if n != 1 else ''}, {where})"
     text = f"{piece.name} moved from {piece.src} to {piece.dst}"
     if piece.edits:
         shown = "; ".join(str(e) for e in piece.edits[:3])
@@ -149,8 +154,34 @@ def describe(piece: Piece) -> str:
     return text
 
 
-def message(pieces: tuple[Piece, ...]) -> str:
-    return "\n".join([LEAD, *(f"  - {describe(p)}" for p in pieces)])
+def message(pieces: tuple[Piece, ...], home: str = "") -> str:
+    """The finding; ``home`` names an earlier preparatory patch of the series."""
+    lead = LEAD
+    if home:
+        lead = LEAD[: -len(" before this one:")] + f" before this one, or into {home}:"
+    return "\n".join([lead, *(f"  - {describe(p)}" for p in pieces)])
+
+
+def preparatory_patch(ctx: PatchContext, pieces: tuple[Piece, ...]) -> str:
+    """An earlier patch of the series that only refactors the files these
+    pieces touch: where they would belong.  "" when there is none."""
+    if ctx.series is None or len(ctx.series.patches) < 2:
+        return ""
+    from reviewbot.blame import anatomy_of, earlier
+
+    paths = {loc.path for p in pieces for loc in (*p.removed, *p.added)}
+    total = ctx.series.total or len(ctx.series.patches)
+    for slot, p in earlier(ctx.series, ctx.patch):
+        if not paths & {fc.path for fc in p.files}:
+            continue
+        if anatomy_of(ctx, p).is_pure_refactor or declares_refactor(p.subject.title):
+            counter = p.subject.counter or slot
+            shared = sorted(paths & {fc.path for fc in p.files})
+            return (
+                f'{counter:0{len(str(total))}d}/{total} ("{p.subject.title}"), '
+                f"which already prepares {shared[0]}{' and more' if len(shared) > 1 else ''}"
+            )
+    return ""
 
 
 def _ordered(anatomy: Anatomy) -> tuple[Piece, ...]:
@@ -160,7 +191,7 @@ def _ordered(anatomy: Anatomy) -> tuple[Piece, ...]:
         first = p.added[0]
         return (p.kind is PieceKind.WHITESPACE, order.get(first.path, 0), first.number)
 
-    return tuple(sorted(anatomy.refactors, key=key))
+    return tuple(sorted((p for p in anatomy.refactors if p.separable), key=key))
 
 
 # A title that says the patch is the refactoring ("x86/foo: Move X to Y",
@@ -184,7 +215,9 @@ def declares_refactor(title: str) -> bool:
 def check(ctx: PatchContext) -> Iterator[Hit]:
     if declares_refactor(ctx.patch.subject.title or ctx.patch.mail.subject):
         return
-    anatomy = classify(ctx.patch)
+    from reviewbot.blame import anatomy_of
+
+    anatomy = anatomy_of(ctx, ctx.patch)
     pieces = _ordered(anatomy)
     if not pieces or len(anatomy.feature_lines()) < MIN_FEATURE_LINES:
         return
@@ -197,4 +230,4 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
     hunk = ctx.patch.file(first.path).hunks[first.hunk]
     in_hunk = [loc.number for p in pieces for loc in p.added if loc.path == first.path and loc.hunk == first.hunk]
     last_changed = max(ln.new for ln in hunk.added if ln.new is not None)
-    yield Hit(first.path, min(in_hunk), message(pieces), end_line=max(last_changed, max(in_hunk)))
+    yield Hit(first.path, min(in_hunk), message(pieces, preparatory_patch(ctx, pieces)), end_line=max(last_changed, max(in_hunk)))

@@ -77,3 +77,92 @@ def test_pieces_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.pieces[0].kind = PieceKind.NEW  # type: ignore[misc]
     assert all(isinstance(p, Piece) for p in a.pieces)
+
+
+SPLIT = FIX.parent.parent / "split"
+
+
+def test_consistent_rename_with_its_definition():
+    a = classify(docs.example_patch("diff", {}, (SPLIT / "rename-and-feature.diff").read_text(), title="anatomy"))
+    (ren,) = a.of_kind(PieceKind.RENAMED)
+    assert ren.name == "foo_read_reg -> foo_read_register"
+    assert [str(e) for e in ren.edits] == ["foo_read_reg -> foo_read_register"]
+    assert len(ren.added) == 3 and ren.separable
+    assert ren in a.refactors
+
+
+def test_api_change_is_not_a_rename():
+    diff = """\
+diff --git a/drivers/misc/a.c b/drivers/misc/a.c
+index 1111111..2222222 100644
+--- a/drivers/misc/a.c
++++ b/drivers/misc/a.c
+@@ -10,6 +10,6 @@ static void a_free(struct a *a)
+ {
+-	kfree(a->buf);
+-	kfree(a->map);
++	kvfree(a->buf);
++	kvfree(a->map);
+ 	a->buf = NULL;
+ 	a->map = NULL;
+ }
+"""
+    a = classify(docs.example_patch("diff", {}, diff, title="anatomy"))
+    assert not a.of_kind(PieceKind.RENAMED)  # kfree is not defined here: a change of API
+
+
+def test_comment_only_changes():
+    a = anatomy("comment-space-beside-conversion", "quiet")
+    (c,) = a.of_kind(PieceKind.COMMENT)
+    assert c.added[0].text == "/* One bin sysfs for metrics table */"
+    assert not a.refactors
+
+
+@pytest.mark.parametrize(
+    "name", ["struct-members-inlined", "struct-edited-and-realigned", "table-entries-diff-artefact"]
+)
+def test_former_false_moves_and_realignments(name):
+    """Members inlined where their struct is removed; an initializer that
+    loses a member and is realigned; look-alike table entries that diff
+    paired across a long insertion: none of these is a refactor."""
+    assert not anatomy(name, "quiet").refactors
+
+
+def test_deref_is_code_not_a_comment():
+    from reviewbot.anatomy import comment_flags
+
+    assert comment_flags(["\t*val = 1;", " * text", "/* a */ x = 1;", "x = 1; // c"], "c") == [False, True, False, False]
+    assert comment_flags(["# CONFIG_FOO is not set", "obj-y += a.o"], "hash") == [True, False]
+
+
+def test_anatomy_command_text_and_json(capsys):
+    import json
+
+    from reviewbot.cli import main
+
+    ref = FIX.parent.parent / "tdx-v8-16.patch"
+    assert main(["anatomy", str(ref)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[PATCH v8 16/21] x86/virt/tdx: Reject updates during concurrent TD build\n")
+    assert "refactoring mixed with new code" in out
+    assert "moved#1         29 +#define TDX_SEAMCALL_STATUS_MASK" in out
+    assert "whitespace#3    32 -#define TDX_SUCCESS" in out
+    assert "moved+edit#5    39 +#define TDX_FEATURES0_NO_RBP_MOD\tBIT_ULL(18)" in out
+    assert "(BIT(18) -> BIT_ULL(18))  [refactoring]" in out
+    assert main(["anatomy", "--format", "json", str(ref)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (p,) = data["patches"]
+    kinds = [(x["kind"], x["name"]) for x in p["pieces"] if x["refactoring"]]
+    assert kinds == [("moved", "TDX_SEAMCALL_STATUS_MASK"), ("whitespace", "TDX_SUCCESS, TDX_RND_NO_ENTROPY"),
+                     ("moved-edited", "TDX_FEATURES0_NO_RBP_MOD")]
+    line = p["files"][0]["hunks"][0]["lines"][3]
+    assert (line["kind"], line["new"], line["class"], line["piece"]) == ("+", 29, "moved", 1)
+    assert p["pure_refactoring"] is False and len(p["feature_lines"]) >= 2
+
+
+def test_anatomy_command_without_patch(tmp_path, capsys):
+    from reviewbot.cli import main
+
+    empty = tmp_path / "x.mbox"
+    empty.write_text("")
+    assert main(["anatomy", str(empty)]) == 2

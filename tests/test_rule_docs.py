@@ -30,6 +30,10 @@ def test_doc_has_sections(lr):
 def _review_example(lr, section):
     block = docs.code_block(docs.sections(lr.doc)[section])
     assert block is not None, f"{lr.rule.code}: '## {section}' has no fenced code block"
+    if block[0] == "diff" and docs.is_series(block[2]):  # a series rule: the whole series
+        result = Engine([lr]).run([docs.example_series(block[2], title=f"{lr.rule.name}-{section}")])
+        assert not result.problems
+        return result.findings
     patch = docs.example_patch(*block, title=f"{lr.rule.name}-{section}")
     findings, problems = Engine([lr]).review(patch)
     assert not problems

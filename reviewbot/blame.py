@@ -1,0 +1,322 @@
+"""Series blame: which patch of a series introduced each line.
+
+``SeriesBlame(series)`` replays the patches of a series in order and keeps,
+for every file they touch, the lines the series added so far, each with its
+``Origin`` (patch, path, line).  Every later patch is then read against
+that: which of the lines it removes, and which of its context lines, an
+earlier patch of the same series added.
+
+- Files the series creates are known whole: their blame is exact.
+- Existing files are known within and around the hunks: a line the series
+  did not add is from before the series.  Lines are followed by number:
+  each hunk moves the lines below it.  A hunk is placed where its header
+  says, checked against the lines already known (the text must match);
+  when it does not match (a patch of the series is missing, the patch was
+  edited by hand) it is looked for nearby, and when it is not found the
+  file is no longer followed ("lost") rather than guessed.
+- With a kernel tree (``read_base``: path -> text of the file before the
+  series, e.g. ``KernelTree.read``), existing files are known whole too and
+  hunks are placed on the real text, like ``patch`` does.
+
+Nothing here knows about rules: RB402 (series churn), RB403 (refactor
+after feature) and RB401 ask it questions.  ``for_context(ctx)`` computes it
+once per series and run (memoised on the engine's ``ctx.memo``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterator
+
+from .model import FileChange, Line, Patch, Series
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .anatomy import Anatomy
+    from .rule import PatchContext
+
+MAX_SHIFT = 400  # lines a hunk is looked for away from where its header says
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a line of the series came from: patch ``index`` of the series
+    (its counter, 1-based) added it as line ``line`` of ``path``."""
+
+    index: int
+    path: str
+    line: int
+    fresh: bool = True  # new code in that patch: not an edit of a line it removed beside it, not a line it removed elsewhere
+
+
+@dataclass(frozen=True)
+class Blamed:
+    """A line of a later patch (removed or context) that an earlier patch
+    of the series added."""
+
+    path: str  # the path in the later patch
+    line: Line  # the line of the later patch (kind '-' or ' ')
+    hunk: int  # index of its hunk in the FileChange
+    origin: Origin
+
+
+@dataclass
+class _File:
+    rows: dict[int, tuple[str, Origin | None]] = field(default_factory=dict)  # position -> (text, origin)
+    whole: bool = False  # every row is known (created by the series, or read from a tree)
+    length: int = 0  # with whole: the number of rows
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+class SeriesBlame:
+    def __init__(self, series: Series, read_base: Callable[[str], str | None] | None = None) -> None:
+        self.series = series
+        self.read_base = read_base
+        self.problems: list[str] = []  # files no longer followed, and why
+        self._blamed: dict[int, list[Blamed]] = {}  # id(patch) -> removed and context lines from the series
+        self._index: dict[int, int] = {}  # id(patch) -> its slot in the series
+        self._replay()
+
+    # -- questions
+    def index(self, patch: Patch) -> int | None:
+        """The slot of ``patch`` in the series (None: not one of its patches)."""
+        return self._index.get(id(patch))
+
+    def removed(self, patch: Patch) -> tuple[Blamed, ...]:
+        """The lines ``patch`` removes that an earlier patch of the series added."""
+        return tuple(b for b in self._blamed.get(id(patch), ()) if b.line.kind == "-")
+
+    def context(self, patch: Patch) -> tuple[Blamed, ...]:
+        """The context lines of ``patch`` that an earlier patch of the series added."""
+        return tuple(b for b in self._blamed.get(id(patch), ()) if b.line.kind == " ")
+
+    def patch(self, index: int) -> Patch | None:
+        items = self.series.items
+        p = items[index] if 0 < index < len(items) else None
+        return p if isinstance(p, Patch) else None
+
+    # -- the replay
+    def _replay(self) -> None:
+        files: dict[str, _File | None] = {}  # path -> state; None: lost
+        for slot, patch in enumerate(self.series.items):
+            if slot == 0 or not isinstance(patch, Patch):
+                continue
+            self._index[id(patch)] = slot
+            blamed: list[Blamed] = []
+            gone = {_norm(ln.text) for fc in patch.files for h in fc.hunks for ln in h.lines if ln.kind == "-"}
+            for fc in patch.files:
+                if fc.is_binary:
+                    continue
+                old = fc.old_path or fc.path
+                if fc.is_new:
+                    state: _File | None = _File(whole=True)
+                elif old in files:
+                    state = files[old]
+                else:
+                    state = self._base(old)
+                if state is None:  # lost earlier: not followed any more
+                    if fc.new_path:
+                        files[fc.new_path] = None
+                    continue
+                try:
+                    new_state = self._apply(state, fc, slot, blamed, gone)
+                except _Lost as exc:
+                    self.problems.append(f"{fc.path}: patch {slot} does not match the lines known so far ({exc}); not followed further")
+                    new_state = None
+                if fc.old_path and fc.old_path != fc.new_path:
+                    files.pop(fc.old_path, None)
+                if fc.new_path:
+                    files[fc.new_path] = new_state
+            self._blamed[id(patch)] = blamed
+
+    def _base(self, path: str) -> _File:
+        text = self.read_base(path) if self.read_base is not None else None
+        if text is None:
+            return _File()
+        lines = text.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return _File({i + 1: (t, None) for i, t in enumerate(lines)}, whole=True, length=len(lines))
+
+    def _place(self, state: _File, pre: list[str], want: int, lo: int) -> int | None:
+        """Where the pre-image ``pre`` of a hunk sits in ``state``, at or
+        after row ``lo``, nearest to ``want``."""
+        norm = [_norm(t) for t in pre]
+
+        def fits(pos: int) -> tuple[bool, int]:
+            if pos < lo:
+                return False, 0
+            if state.whole and pos + len(pre) - 1 > state.length:
+                return False, 0
+            known = 0
+            for i, t in enumerate(norm):
+                row = state.rows.get(pos + i)
+                if row is None:
+                    if state.whole:
+                        return False, 0
+                    continue
+                if _norm(row[0]) != t:
+                    return False, 0
+                known += 1
+            return True, known
+
+        ok, _ = fits(want)
+        if ok:
+            return want
+        for d in range(1, MAX_SHIFT + 1):
+            for pos in (want - d, want + d):
+                ok, known = fits(pos)
+                if ok and (state.whole or known):
+                    return pos
+        return None
+
+    def _apply(self, state: _File, fc: FileChange, slot: int, blamed: list[Blamed], gone: set[str] = frozenset()) -> _File | None:
+        placed: list[tuple[int, int, int, int]] = []  # (at, old rows, new rows, hunk index)
+        drift = 0
+        lo = 1
+        for hi, h in enumerate(fc.hunks):
+            pre = [ln.text for ln in h.lines if ln.kind != "+"]
+            post = sum(1 for ln in h.lines if ln.kind != "-")
+            if pre:
+                at = self._place(state, pre, h.old_start + drift, lo)
+                if at is None:
+                    raise _Lost(f"hunk {h.header.split(' @@')[0]} @@")
+                drift = at - h.old_start
+            else:  # an insertion after row old_start
+                at = max(h.old_start + 1 + drift, lo)
+            placed.append((at, len(pre), post, hi))
+            lo = at + len(pre)
+        rows: dict[int, tuple[str, Origin | None]] = {}
+        # rows outside the hunks move by what the hunks above them add
+        starts = [(at, n_old, n_new - n_old) for at, n_old, n_new, _ in placed]
+        for pos, row in state.rows.items():
+            shift = 0
+            inside = False
+            for at, n_old, delta in starts:
+                if at <= pos < at + n_old:
+                    inside = True
+                    break
+                if at + n_old <= pos:
+                    shift += delta
+            if not inside:
+                rows[pos + shift] = row
+        shift = 0
+        for at, n_old, n_new, hi in placed:
+            h = fc.hunks[hi]
+            edits = _edits(h)
+            old_pos, new_pos = at, at + shift
+            for ln in h.lines:
+                if ln.kind == "+":
+                    fresh = id(ln) not in edits and _norm(ln.text) not in gone  # not taken from a line it removes
+                    rows[new_pos] = (ln.text, Origin(slot, fc.path, ln.new or new_pos, fresh))
+                    new_pos += 1
+                    continue
+                row = state.rows.get(old_pos)
+                origin = row[1] if row is not None else None
+                if origin is not None:
+                    blamed.append(Blamed(fc.path, ln, hi, origin))
+                if ln.kind == " ":
+                    rows[new_pos] = (ln.text, origin)
+                    new_pos += 1
+                old_pos += 1
+            shift += n_new - n_old
+        if fc.is_deleted:
+            return None
+        return _File(rows, state.whole, state.length + shift if state.whole else 0)
+
+
+class _Lost(Exception):
+    pass
+
+
+EDITED = 0.5  # token similarity of an added line to a line removed beside it: an edit of it
+
+
+def _edits(h) -> set[int]:
+    """ids of the added lines of a hunk that edit a line removed in the same
+    change block (most of their tokens are the same)."""
+    from difflib import SequenceMatcher
+
+    from .anatomy import c_tokens
+
+    out: set[int] = set()
+    rem: list[list[str]] = []
+    for ln in h.lines:
+        if ln.kind == " ":
+            rem = []
+        elif ln.kind == "-":
+            rem.append(c_tokens(ln.text))
+        elif rem:
+            toks = c_tokens(ln.text)
+            if toks and any(SequenceMatcher(None, r, toks, autojunk=False).ratio() >= EDITED for r in rem):
+                out.add(id(ln))
+    return out
+
+
+# -- for rules ----------------------------------------------------------------
+
+
+def _tree_reader(ctx: "PatchContext") -> Callable[[str], str | None] | None:
+    macros = getattr(ctx, "macros", None)
+    tree = getattr(macros, "tree", None) if macros is not None else None
+    read = getattr(tree, "read", None)
+    return read if callable(read) else None
+
+
+def for_context(ctx: "PatchContext") -> SeriesBlame | None:
+    """The blame of the series ``ctx.patch`` belongs to, computed once per
+    series and run; None when the patch is reviewed alone (or is an extra)."""
+    series = ctx.series
+    if series is None or len(series.patches) < 2:
+        return None
+    memo = getattr(ctx, "memo", None)
+    read = _tree_reader(ctx)
+    make = lambda: SeriesBlame(series, read)  # noqa: E731
+    blame = memo.get("blame", series, make) if memo is not None else make()
+    if blame.index(ctx.patch) is None:
+        return None
+    return blame  # type: ignore[return-value]
+
+
+def anatomy_of(ctx: "PatchContext", patch: Patch) -> "Anatomy":
+    """``anatomy.classify(patch)``, once per patch and run."""
+    from .anatomy import classify
+
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return classify(patch)
+    return memo.get("anatomy", patch, lambda: classify(patch))  # type: ignore[return-value]
+
+
+def earlier(series: Series, patch: Patch) -> Iterator[tuple[int, Patch]]:
+    """(slot, patch) of the patches before ``patch`` in ``series``, in order."""
+    for slot, p in enumerate(series.items):
+        if p is patch:
+            return
+        if slot and isinstance(p, Patch):
+            yield slot, p
+
+
+_BACKPORT_TAG = re.compile(r"(?i)^(\d+\.\d+(\.\d+|\.y)?|stable|autosel|backport)$")
+_UPSTREAM = re.compile(r"(?im)^\s*(\[\s*)?(upstream\s+)?commit\s+[0-9a-f]{12,40}\s*(upstream|\])|^\s*\[\s*upstream commit [0-9a-f]{12,40}")
+_ADDRESS = re.compile(r"<([^<>@\s]+@[^<>\s]+)>|([^<>\s]+@[^<>\s]+)")
+
+
+def replays_history(series: Series) -> bool:
+    """A stable backport series: its patches replay upstream commits, and
+    what one patch rewrites of another is history, not the author's choice."""
+    for p in series.patches:
+        if any(_BACKPORT_TAG.match(t) for t in p.subject.prefixes) or _UPSTREAM.search(p.message):
+            return True
+    return False
+
+
+def author(patch: Patch) -> str:
+    """The author's address: git's in-body ``From:``, else the mail's."""
+    first = patch.message.lstrip().split("\n", 1)[0]
+    text = first[5:] if first.startswith("From:") else patch.mail.from_
+    m = _ADDRESS.search(text)
+    return (m.group(1) or m.group(2)).lower() if m else text.strip().lower()
