@@ -239,11 +239,13 @@ def bench_checkpatch(patches: list[Path], checkpatch: Path | None, repeats: int)
     out: dict = {}
     run(rb + [str(patches[0])])  # warm the page cache and .pyc files
     out["rb_single"] = [run(rb + [str(p)])[0] for p in patches]
+    out["python"] = [run([sys.executable, "-c", "pass"])[0] for _ in range(20)]
     out["rb_batch"] = [run(rb + [str(p) for p in patches]) for _ in range(repeats)]
     if checkpatch is not None:
         cp = ["perl", str(checkpatch), "--no-tree"]
         run(cp + [str(patches[0])])
         out["cp_single"] = [run(cp + [str(p)])[0] for p in patches]
+        out["perl"] = [run(["perl", "-e", "1"])[0] for _ in range(20)]
         out["cp_batch"] = [run(cp + [str(p) for p in patches]) for _ in range(repeats)]
     return out
 
@@ -258,6 +260,8 @@ def print_checkpatch(res: dict, n: int, why: str) -> None:
         cpb = median([t for t, _, _ in res["cp_batch"]])
         print(f"{'one process per patch, median s':34} {cp1:14.3f} {rb1:12.3f} {cp1 / rb1:7.1f}x")
         print(f"{'  90th percentile s':34} {_pct(res['cp_single'], 90):14.3f} {_pct(res['rb_single'], 90):12.3f}")
+        print(f"{'  interpreter start-up alone, s':34} {median(res['perl']):14.3f} {median(res['python']):12.3f}"
+              "   (perl -e 1; this Python -c pass, site and .pth files included)")
         print(f"{'one process for all, total s':34} {cpb:14.2f} {rbb:12.2f} {cpb / rbb:7.1f}x")
         print(f"{'  per patch, ms':34} {cpb / n * 1000:14.1f} {rbb / n * 1000:12.1f}")
         print(f"{'  peak RSS, MB':34} {res['cp_batch'][0][1] / 1024:14.0f} {res['rb_batch'][0][1] / 1024:12.0f}")
