@@ -341,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="one batch run each, archive sizes 2k/4k/8k")
     ap.add_argument("--sizes", help="archive sizes, comma separated (default 7500,15000,30000)")
     ap.add_argument("--only", choices=("checkpatch", "scale"), help="run one part")
+    ap.add_argument("--repeats", type=int, help="batch runs of each tool (default 3, 1 with --quick)")
     args = ap.parse_args(argv)
 
     if not (args.corpus / f"{CORPUS_FILES[0]}.mbox.gz").is_file():
@@ -348,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else (
         [2000, 4000, 8000] if args.quick else [7500, 15000, 30000])
-    repeats = 1 if args.quick else 3
+    repeats = args.repeats or (1 if args.quick else 3)
     print(machine())
     with tempfile.TemporaryDirectory(prefix="reviewbot-bench-") as tmp:
         tmpdir = Path(tmp)
