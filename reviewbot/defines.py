@@ -51,12 +51,51 @@ def parse_define(text: str) -> tuple[str, tuple[str, ...] | None, str] | None:
     return name, plist, strip_comments(rest)
 
 
+_IF0 = re.compile(r"^\s*#\s*if\s+0\b")
+_IF = re.compile(r"^\s*#\s*if")
+_ENDIF = re.compile(r"^\s*#\s*endif\b")
+_ELSE = re.compile(r"^\s*#\s*(else|elif)\b")
+
+
+def _live(logical: Iterable[tuple[Line, str]]) -> Iterator[tuple[Line, str]]:
+    """Leave out logical lines that start inside a ``/* comment */`` or an
+    ``#if 0`` block: a commented-out #define is not a definition."""
+    in_comment = False
+    dead = 0  # nesting depth inside an #if 0 (0: live code)
+    for first, text in logical:
+        starts_in_comment = in_comment
+        rest = text
+        while True:  # update the comment state over this line
+            if in_comment:
+                end = rest.find("*/")
+                if end < 0:
+                    break
+                in_comment, rest = False, rest[end + 2 :]
+            else:
+                start = rest.find("/*")
+                if start < 0:
+                    break
+                in_comment, rest = True, rest[start + 2 :]
+        if starts_in_comment:
+            continue
+        if dead:
+            if _IF.match(text):
+                dead += 1
+            elif _ENDIF.match(text) or (dead == 1 and _ELSE.match(text)):
+                dead -= 1
+            continue
+        if _IF0.match(text):
+            dead = 1
+            continue
+        yield first, text
+
+
 def file_defines(fc: FileChange) -> Iterator[Define]:
     for hunk in fc.hunks:
         post = [ln for ln in hunk.lines if ln.kind != "-"]
         pre = [ln for ln in hunk.lines if ln.kind != "+"]
         for view, kinds in ((post, "+ "), (pre, "-")):
-            for first, text in _logical_lines(view):
+            for first, text in _live(_logical_lines(view)):
                 if first.kind not in kinds or "define" not in text:
                     continue
                 parsed = parse_define(text)
