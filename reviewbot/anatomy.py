@@ -276,6 +276,17 @@ def _visual_indent(text: str) -> int:
     return col
 
 
+def _gaps(text: str) -> list[bool]:
+    """For each boundary between two tokens of a line: is there whitespace?"""
+    toks = list(_C_TOKEN.finditer(text))
+    return [toks[i + 1].start() > toks[i].end() for i in range(len(toks) - 1)]
+
+
+def _gap_added_or_dropped(old: str, new: str) -> bool:
+    a, b = _gaps(old), _gaps(new)
+    return len(a) != len(b) or any(x != y for x, y in zip(a, b))
+
+
 def _is_realignment(old: str, new: str) -> bool:
     """Equal modulo whitespace, and not re-indented to a new column."""
     if old == new:
@@ -480,6 +491,9 @@ def comment_style(path: str) -> str:
     return ""
 
 
+_COMMENT_SCAN = re.compile(r'"(?:\\.|[^"\\])*"?|\'(?:\\.|[^\'\\])*\'?|/\*|//')
+
+
 def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
     """For each line: it holds a comment and nothing else (blank lines: False).
 
@@ -495,45 +509,37 @@ def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
         if style == "hash":
             out.append(s.startswith("#"))
             continue
-        code: list[str] = []
-        i, n = 0, len(s)
-        local = inside or s == "*" or s.startswith(("* ", "*\t", "*/", "**"))
-        quote = ""
-        while i < n:
-            ch = s[i]
-            if local:
-                end = s.find("*/", i)
-                if end < 0:
-                    i = n
-                    break
-                i = end + 2
-                local = False
-                inside = False
+        if not inside and "/" not in s and not s.startswith("*"):
+            out.append(False)  # no comment on the line: code
+            continue
+        pos = 0
+        code = False
+        if inside or s == "*" or s.startswith(("* ", "*\t", "*/", "**")):
+            end = s.find("*/")
+            if end < 0:
+                out.append(True)  # still in the comment (a guess stays a guess: inside is not set)
                 continue
-            if quote:
-                code.append(ch)
-                if ch == "\\":
-                    i += 2
-                    continue
-                if ch == quote:
-                    quote = ""
-                i += 1
-                continue
-            if ch in "\"'":
-                quote = ch
-                code.append(ch)
-            elif s.startswith("/*", i):
-                local = True
-                inside = True
-                i += 2
-                continue
-            elif s.startswith("//", i):
+            inside = False
+            pos = end + 2
+        while pos < len(s):
+            m = _COMMENT_SCAN.search(s, pos)
+            if m is None:
+                code = code or bool(s[pos:].strip())
                 break
-            else:
-                code.append(ch)
-            i += 1
-        inside = inside and local
-        out.append(not "".join(code).strip())
+            code = code or bool(s[pos : m.start()].strip())
+            tok = m.group()
+            if tok == "//":
+                break
+            if tok == "/*":
+                end = s.find("*/", m.end())
+                if end < 0:
+                    inside = True
+                    break
+                pos = end + 2
+                continue
+            code = True  # a string
+            pos = m.end()
+        out.append(not code)
     return out
 
 
@@ -550,18 +556,17 @@ def _data_blocks(texts: Sequence[str]) -> list[int | None]:
     stack: list[int | None] = []  # opener index for data blocks, None for code blocks
     for i, text in enumerate(texts):
         code = _strip_comment(_STRINGS.sub('""', text))
-        opens = code.count("{")
-        closes = code.count("}")
-        if code.lstrip().startswith("}") and stack:
+        lead = code.lstrip()
+        if lead.startswith("}") and stack:
             stack.pop()
-            closes -= 1
+            code = lead[1:]
         out.append(stack[-1] if stack else base)
-        for _ in range(min(closes, len(stack))):
-            stack.pop()
-        if opens:
-            is_data = bool(_DATA_OPENER.search(code))
-            for _ in range(opens):
+        is_data = bool(_DATA_OPENER.search(code))
+        for ch in code:  # in the order they appear: "{ x }," opens and closes
+            if ch == "{":
                 stack.append(i if is_data else None)
+            elif ch == "}" and stack:
+                stack.pop()
     return out
 
 
@@ -661,9 +666,12 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
             if id(c) not in paired and c.data is not None and c.key:
                 shrunk.add(c.data) if c.loc.line.kind == "-" else grown.add(c.data)
     clean = {r.block for r, _ in candidates}
+    emptied: set[tuple] = set()  # change blocks that only lose lines (besides the pairs)
     for rem, add in blocks:
         if any(id(c) not in paired for c in (*rem, *add)):
             clean.discard((rem or add)[0].block)
+        if any(id(c) not in paired and c.key for c in rem) and not any(id(c) not in paired and c.key for c in add):
+            emptied.add((rem or add)[0].block)
     out = []
     for r, a in candidates:
         if r.comment and a.comment:
@@ -675,6 +683,13 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
             # initializer: the struct is edited anyway (realigned for a new,
             # longer member is a refactor, like realigned macros)
             and not (r.data in shrunk and a.data not in grown)
+            # realigned with what is left after lines around it were removed
+            # (an assignment group, an initializer): tidying the removal
+            and r.block not in emptied
+            # in a struct or table the patch edits anyway, a space put in
+            # or taken out between two tokens is restyling the entries
+            # alike ({"a"} -> { "a" }); only a changed column counts
+            and not ((r.data in shrunk or a.data in grown) and _gap_added_or_dropped(r.loc.text, a.loc.text))
             # outside C, columns are often forced (a reST table widened for a
             # new row): only a block that changes nothing else is a realignment
             and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)

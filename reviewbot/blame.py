@@ -16,7 +16,9 @@ earlier patch of the same series added.
   file is no longer followed ("lost") rather than guessed.
 - With a kernel tree (``read_base``: path -> text of the file before the
   series, e.g. ``KernelTree.read``), existing files are known whole too and
-  hunks are placed on the real text, like ``patch`` does.
+  hunks are placed on the real text, like ``patch`` does.  When the tree
+  holds another version of a file (a hunk does not apply to it), that file
+  is followed around its hunks as without a tree.
 
 Nothing here knows about rules: RB402 (series churn), RB403 (refactor
 after feature) and RB401 ask it questions.  ``for_context(ctx)`` computes it
@@ -65,6 +67,7 @@ class _File:
     rows: dict[int, tuple[str, Origin | None]] = field(default_factory=dict)  # position -> (text, origin)
     whole: bool = False  # every row is known (created by the series, or read from a tree)
     length: int = 0  # with whole: the number of rows
+    from_tree: bool = False  # the rows came from a kernel tree (they may be another version)
 
 
 def _norm(text: str) -> str:
@@ -78,7 +81,15 @@ class SeriesBlame:
         self.problems: list[str] = []  # files no longer followed, and why
         self._blamed: dict[int, list[Blamed]] = {}  # id(patch) -> removed and context lines from the series
         self._index: dict[int, int] = {}  # id(patch) -> its slot in the series
-        self._replay()
+        self._untrusted: set[str] = set()  # paths whose tree copy the series does not apply to
+        while True:
+            self.problems = []
+            self._blamed = {}
+            try:
+                self._replay()
+                break
+            except _TreeMismatch as exc:  # another version of the file: follow its hunks alone
+                self._untrusted.add(exc.path)
 
     # -- questions
     def index(self, patch: Patch) -> int | None:
@@ -124,6 +135,8 @@ class SeriesBlame:
                 try:
                     new_state = self._apply(state, fc, slot, blamed, gone)
                 except _Lost as exc:
+                    if state.from_tree:
+                        raise _TreeMismatch(old) from exc
                     self.problems.append(f"{fc.path}: patch {slot} does not match the lines known so far ({exc}); not followed further")
                     new_state = None
                 if fc.old_path and fc.old_path != fc.new_path:
@@ -133,13 +146,15 @@ class SeriesBlame:
             self._blamed[id(patch)] = blamed
 
     def _base(self, path: str) -> _File:
-        text = self.read_base(path) if self.read_base is not None else None
+        text = None
+        if self.read_base is not None and path not in self._untrusted:
+            text = self.read_base(path)
         if text is None:
             return _File()
         lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
-        return _File({i + 1: (t, None) for i, t in enumerate(lines)}, whole=True, length=len(lines))
+        return _File({i + 1: (t, None) for i, t in enumerate(lines)}, whole=True, length=len(lines), from_tree=True)
 
     def _place(self, state: _File, pre: list[str], want: int, lo: int) -> int | None:
         """Where the pre-image ``pre`` of a hunk sits in ``state``, at or
@@ -225,11 +240,17 @@ class SeriesBlame:
             shift += n_new - n_old
         if fc.is_deleted:
             return None
-        return _File(rows, state.whole, state.length + shift if state.whole else 0)
+        return _File(rows, state.whole, state.length + shift if state.whole else 0, state.from_tree)
 
 
 class _Lost(Exception):
     pass
+
+
+class _TreeMismatch(Exception):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
 
 
 EDITED = 0.5  # token similarity of an added line to a line removed beside it: an edit of it

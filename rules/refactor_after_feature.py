@@ -128,6 +128,14 @@ diff --git a/drivers/hwmon/foo.c b/drivers/hwmon/foo.c
   concurrent TD build" (30 Apr 2026): "Refactor first. Add new features
   second."
 - Documentation/process/submitting-patches.rst, "Separate your changes".
+- Shared corpus: 301 series of two patches or more; 16 of their later
+  patches are pure refactorings (most of them touch lines the series
+  added, or are stable backports), and 2 findings, both read and true: a
+  function renamed "so that its relationship to the early routine is more
+  obvious", in the middle of a 47 (51) patch series, after four (five)
+  patches that add to arch/x86/kernel/tsc.c, and touching none of their
+  lines (<20260529144435.704127-13-seanjc@google.com>).  The TDX module
+  update series v8: quiet (its one pure move is 01/21).
 """
 
 from __future__ import annotations

@@ -2,19 +2,32 @@
 
 ## What it does
 Replays the series in order (``reviewbot.blame``) and, at each patch, looks
-at the lines it removes that an earlier patch of the same series added.
-When a patch rewrites or removes at least two such lines of one earlier
-patch, it reports the later patch, naming the earlier one and its lines.
+at the lines it removes that an earlier patch of the same series added as
+new code.  It reports the later patch, naming the earlier one and its
+lines, when the later patch
+
+- renames what the earlier patch defined (a macro, a function, a
+  variable: the definition and its uses);
+- gives a macro the earlier patch added another value (a fix that
+  belongs in that patch);
+- moves at least three lines of the earlier patch's new code elsewhere;
+- or rewrites at least five lines, and at least half, of the new code the
+  earlier patch added to those files.
 
 It stays quiet on a series that grows code over several patches, which is
 normal: lines added next to earlier ones; a line extended in place (an
 argument or a condition added, ``B`` becoming ``B,`` before a new enum
 constant, ``__maybe_unused`` dropped once the helper has a user, ``return
 f();`` becoming ``ret = f();`` before new code); a ``TODO`` or a stub
-(``return 0;``) replaced by the real code; a few lines replaced inside a
-block that mostly adds new code; lines diff shows as removed and added
-again unchanged.  Files the series creates are followed exactly; existing
-files within and around the hunks (``--tree``: on the real files).
+(``return 0;``) replaced by the real code; a block that mostly adds new
+code; scaffolding taken away (an ``#undef`` a later patch no longer
+needs); lines diff shows as removed and added again unchanged; edits of
+lines the earlier patch had itself only edited or moved (a refactoring
+done in steps).  It ignores other authors' patches in the series and
+stable backport series (``[PATCH 6.6.y]``, ``commit ... upstream``: their
+churn is upstream's history).  Files the series creates are followed
+exactly; existing files within and around the hunks (``--tree``: on the
+real files).
 
 ## Why is this bad?
 Every line a reviewer reads in patch M and sees rewritten in patch N was
@@ -92,8 +105,20 @@ diff --git a/drivers/hwmon/foo.c b/drivers/hwmon/foo.c
 ## References
 - Documentation/process/submitting-patches.rst, "Separate your changes":
   each patch should be a logical change that the next one does not undo.
-- Measured on the shared corpus and the TDX module update series; see
-  the numbers in ``reviewbot/blame.py``'s tests and the project report.
+- Shared corpus: 301 series of two patches or more (244 complete, 3582
+  file changes followed, 7 lost).  4 findings, all read, all true: an
+  ``_ms`` helper renamed to ``_us`` and rewritten one patch after it was
+  added (ina238 v2 and v3 3/3), ``BD12780_PMON_DEFCONFIG`` of 3/7 renamed
+  to ``BD127X0_PMON_DEFCONFIG`` in 6/7
+  (<8ca875d21f2d9a4d53a87b47a5e6efab48266178.1781591132.git.mazziesaccount@gmail.com>),
+  ``struct cpuid_tsc_info`` of 09/51 moved to a header by 10/51
+  (<20260701193212.749551-11-seanjc@google.com>).  The first version
+  (any two rewritten lines) gave 227, mostly stable backports, step by
+  step refactorings and series that grow their code.
+- The TDX module update series v8: quiet.  Eleven of its patches remove
+  lines an earlier one added; all of it is growth (tail calls turned into
+  ``ret = ...``, ``TODO`` stubs and ``return false;`` placeholders filled
+  in, ``__maybe_unused`` dropped, an error path extended).
 """
 
 from __future__ import annotations

@@ -119,12 +119,16 @@ def test_comment_only_changes():
 
 
 @pytest.mark.parametrize(
-    "name", ["struct-members-inlined", "struct-edited-and-realigned", "table-entries-diff-artefact"]
+    "name",
+    ["struct-members-inlined", "struct-edited-and-realigned", "table-entries-diff-artefact",
+     "realigned-after-removal", "table-entries-restyled"],
 )
 def test_former_false_moves_and_realignments(name):
     """Members inlined where their struct is removed; an initializer that
     loses a member and is realigned; look-alike table entries that diff
-    paired across a long insertion: none of these is a refactor."""
+    paired across a long insertion; an assignment realigned with what is
+    left after the lines around it were removed; a table entry restyled
+    like the new ones beside it: none of these is a refactor."""
     assert not anatomy(name, "quiet").refactors
 
 

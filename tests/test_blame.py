@@ -131,3 +131,11 @@ def test_tdx_series_blame():
         (11, "if (ret)"),
         (11, "return ret;"),
     ]
+
+
+def test_another_version_in_the_tree_falls_back_to_the_hunks():
+    s = _series("churn")
+    other = "".join(f"int unrelated_{i};\n" for i in range(200))
+    blame = SeriesBlame(s, read_base=lambda path: other)
+    assert blame.problems == []
+    assert {b.origin.index for b in blame.removed(s.patches[2])} == {1, 2}
