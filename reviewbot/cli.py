@@ -20,6 +20,7 @@ COMMANDS = (
     ("check", "reviewbot.commands.check"),
     ("rules", "reviewbot.commands.rules"),
     ("explain", "reviewbot.commands.explain"),
+    ("profiles", "reviewbot.commands.profiles"),
     ("scan", "reviewbot.commands.scan"),
     ("hook", "reviewbot.commands.hook"),
     ("b4", "reviewbot.commands.b4"),

@@ -70,7 +70,7 @@ def _matches(rule: Rule, selectors: Sequence[str]) -> bool:
 
 
 def select_rules(
-    rules: Sequence[LoadedRule], select: Sequence[str] = (), ignore: Sequence[str] = ()
+    rules: Sequence[LoadedRule], select: Sequence[str] = (), ignore: Sequence[str] = (), with_off: bool = False
 ) -> tuple[LoadedRule, ...]:
     """--select keeps rules by code, code prefix or name; --ignore drops them."""
     unknown = [
@@ -79,7 +79,8 @@ def select_rules(
     ]
     if unknown:
         raise ValueError(f"unknown rule code or name: {', '.join(unknown)} (see `reviewbot rules`)")
-    chosen = [r for r in rules if not select or _matches(r.rule, select)]
+    # a rule that is off by default (Rule.default) runs when selected by name, or with_off (profiles decide)
+    chosen = [r for r in rules if (_matches(r.rule, select) if select else with_off or r.rule.default)]
     return tuple(r for r in chosen if not _matches(r.rule, ignore))
 
 
@@ -115,6 +116,7 @@ class Engine:
         declarations of the headers, and problems (a patch that does not
         apply)."""
         self.rules = tuple(rules)
+        self.profiles = None  # a profiles.Profiles: per file, which rules run and how hard (None: all, as given)
         self.tree = tree
         if post_images is None and tree is not None:
             post_images = tree.post_image
@@ -196,8 +198,10 @@ class Engine:
         dead = _dead_lines(ctx.units)
         seen: set[tuple] = set()
         for lr in self.rules:
+            if self.profiles is not None and not self.profiles.runs(lr.rule, patch):
+                continue  # no profile of the patch's files asks for it
             try:
-                hits = list(lr.check(ctx))
+                hits = list(lr.check(ctx if self.profiles is None else self.profiles.context(ctx, lr.rule)))
             except Exception as exc:  # a rule bug must not stop the review
                 if self.strict:
                     raise
@@ -219,8 +223,13 @@ class Engine:
                 if key in seen:
                     continue
                 seen.add(key)
+                rule, profile = lr.rule, None
+                if self.profiles is not None:
+                    rule, profile = self.profiles.pick(lr.rule, hit.path)
+                    if rule is None:
+                        continue  # the profile of this file does not ask for it
                 findings.append(
-                    Finding(lr.rule, hit.path, hit.line, hit.end_line, hit.message, ref)
+                    Finding(rule, hit.path, hit.line, hit.end_line, hit.message, ref, profile=profile)
                 )
         order = {fc.path: i for i, fc in enumerate(patch.files)}
         findings.sort(key=lambda f: (order.get(f.path, len(order)), f.line or 0, f.rule.code))

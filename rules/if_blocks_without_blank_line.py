@@ -19,6 +19,15 @@ It stays quiet where kernel code is commonly written without a blank line:
 - both ``if`` statements have the same body (``{ rc = -EIO; break; }``):
   a ladder that would rather be merged than spaced.
 
+Profile option ``blank-line-after-block`` (``[profiles.NAME.options.RB101]``,
+on in the ``tip`` profile): also ask for a blank line between the closing
+brace of a block (``if``, ``for``, ``while``, ``switch``) and the next
+statement of the same block, other than ``break;``, a label or an ``if``
+(two ``if`` statements follow the rules above).  Some maintainers ask for
+it ("Newline." under a loop's closing brace, Borislav Petkov
+<20240903163519.GAZtc6x7o9Cy1MQAsb@fat_crate.local>; "Add an empty line."
+<2f77c928-b16e-1666-5e65-8f62a84c93fc@linux.intel.com>); others do not.
+
 ## Why is this bad?
 "Whitespace between the if()s please."  Each ``if`` is a check of its
 own, with its own condition and its own way out.  Run together, a guard
@@ -320,3 +329,49 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         else:
             msg = f"Add a blank line between these two if statements: each is a check of its own ({where})."
         yield Hit(path=unit.path, line=line, end_line=b_end, message=msg)
+    yield from after_blocks(ctx)
+
+
+# --- profile option: a blank line after the closing brace of a block -----------
+
+BLANK_LINE_AFTER_BLOCK = "blank-line-after-block"
+_BLOCK_OWNERS = frozenset({"if_statement", "for_statement", "while_statement", "switch_statement",
+                           "compound_statement"})
+_NO_BLANK_BEFORE = frozenset({"break_statement", "labeled_statement", "if_statement"})
+
+
+def _ends_with_block(node) -> bool:
+    """Whether the statement ends with the closing brace of a block."""
+    last = node
+    while last is not None and last.type != "compound_statement":
+        kids = [c for c in last.named_children if c.type != "comment"]
+        last = kids[-1] if kids and last.type in ("if_statement", "else_clause", "for_statement",
+                                                  "while_statement", "switch_statement") else None
+    return last is not None and last.end_byte == node.end_byte
+
+
+def after_blocks(ctx: PatchContext) -> Iterator[Hit]:
+    """A statement right after a block's closing brace, where the profile
+    of the file asks for a blank line there."""
+    for unit, node in ctx.nodes(*_BLOCK_OWNERS):
+        if not ctx.option(unit.path, BLANK_LINE_AFTER_BLOCK, False):
+            continue
+        parent = node.parent
+        if parent is None or parent.type not in _BLOCK_PARENTS or not _ends_with_block(node):
+            continue
+        nxt, comments = _next_statement(node)
+        if nxt is None or nxt.type in _NO_BLANK_BEFORE or nxt.type == "}":
+            continue
+        if node.type == "if_statement" and nxt.type == "if_statement":
+            continue
+        end_row, start_row = node.end_point[0], nxt.start_point[0]
+        if start_row <= end_row or unit.rows[end_row] is None or unit.rows[start_row] is None:
+            continue
+        if _blank_between(unit, end_row + 1, start_row - 1) is not False:
+            continue
+        brace, line = unit.rows[end_row], unit.rows[start_row]
+        if not (unit.is_added(brace) or unit.is_added(line)):
+            continue
+        where = "before the comment" if comments else "before the next statement"
+        yield Hit(path=unit.path, line=brace, end_line=line,
+                  message=f"Add a blank line after the closing brace of this block, {where} (line {line}).")

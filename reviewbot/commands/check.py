@@ -32,6 +32,9 @@ def add_arguments(c) -> None:
                    "and an index of include/ (cached under $XDG_CACHE_HOME/reviewbot)")
     c.add_argument("--arch", metavar="ARCH", default=None,
                    help="with --tree: the arch/ARCH/include to use for files outside arch/ (default: x86)")
+    c.add_argument("--config", metavar="FILE",
+                   help="profiles: a reviewbot.toml (or a pyproject.toml with [tool.reviewbot]), read after the "
+                   "one in the current directory and the one in --tree (see `reviewbot profiles`)")
     from ..limits import add_arguments as add_limit_arguments
 
     add_limit_arguments(c)
@@ -76,6 +79,18 @@ def run(args) -> int:
             err(str(exc))
             return EXIT_ERROR
 
+    from ..profiles import ConfigError
+    from ..profiles import load as load_profiles
+
+    try:  # per-file rule selection and severities (reviewbot/profiles.py)
+        profiles, _ = load_profiles([lr.rule for lr in all_rules()], tree=getattr(args, "tree", None),
+                                    config=args.config, forced=[lr.rule.code for lr in rules] if args.select else ())
+    except ConfigError as exc:
+        err(str(exc))
+        return EXIT_ERROR
+    if args.git is None:  # the range engine takes no profiles yet: there, rules off by default stay off
+        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore), with_off=True)
+
     if args.git is not None:
         from ..gitrange import review_range
         from ..gitutil import GitError
@@ -86,6 +101,7 @@ def run(args) -> int:
         except GitError as exc:
             err(str(exc))
             return EXIT_ERROR
+        result = profiles.apply(result)  # graded and named by the profile of each file
         if not result.patches and not result.problems:
             err(f"no commits to review in {args.git}")
     else:
@@ -101,13 +117,17 @@ def run(args) -> int:
         if args.stream:  # an archive in bounded memory (reviewbot/stream.py)
             from ..stream import review_stream
 
-            result = loaded = review_stream(args.paths, sys.stdin.buffer, Engine(rules, limits=limits, tree=tree), limits)
+            engine = Engine(rules, limits=limits, tree=tree)
+            engine.profiles = profiles
+            result = loaded = review_stream(args.paths, sys.stdin.buffer, engine, limits)
         else:
             loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
             problems = [InputProblem(e.source, e.message) for e in loaded.errors]
             if tree is not None:
                 tree.register(loaded.series)
-            result = Engine(rules, limits=limits, tree=tree).run(loaded.series, problems, loaded.messages)
+            engine = Engine(rules, limits=limits, tree=tree)
+            engine.profiles = profiles
+            result = engine.run(loaded.series, problems, loaded.messages)
     if known is not None:
         from ..baseline import subtract
 

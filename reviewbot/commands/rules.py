@@ -12,5 +12,6 @@ def run(args) -> int:
 
     for lr in all_rules():
         r = lr.rule
-        print(f"{r.code}  {r.severity.label:<7}  {r.name:<36}  {r.summary}")
+        off = "" if r.default else "  [off: profiles turn it on]"
+        print(f"{r.code}  {r.severity.label:<7}  {r.name:<36}  {r.summary}{off}")
     return 0

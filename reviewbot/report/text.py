@@ -34,7 +34,8 @@ def format_finding(f: Finding) -> str:
     else:
         where = ""
     first, *rest = f.message.splitlines() or [""]
-    lines = [f"{where}{f.severity.label}: {first} [{f.rule.code} {f.rule.name}]"]
+    asked = f", profile {f.profile}" if f.profile and f.profile != "default" else ""  # reviewbot/profiles.py
+    lines = [f"{where}{f.severity.label}: {first} [{f.rule.code} {f.rule.name}{asked}]"]
     lines += [f"    {ln}" if ln else "" for ln in rest]
     return "\n".join(lines)
 

@@ -1,0 +1,142 @@
+"""A tab that aligns a statement with nothing around it.
+
+## What it does
+Finds a one-line statement or local declaration the patch adds that has a
+tab inside it (``x.y\\t= z;``, ``u64\\tstatus = 0;``), or a run of spaces
+(``count  = 0;``), while neither the line above nor the line below is
+aligned in columns too.  Tabs that line up a
+run of assignments, struct members, initializers or ``#define`` values are
+fine, and so is a tab before a trailing comment.
+
+## Why is this bad?
+A tab inside a line only makes sense as part of a table: it lines the
+``=`` up with the ``=`` of the lines around.  On a statement of its own it
+aligns with nothing, usually because the line was copied out of an aligned
+block, and it leaves an odd gap that every reader stops at.  Reviewers ask
+for "a space instead of the tab".
+
+## Example
+```c path=arch/x86/virt/vmx/tdx/tdx.c
+int tdx_module_refresh_version(void)
+{
+	struct tdx_sys_info_version new;
+	int ret;
+
+	ret = get_tdx_sys_info_version(&new);
+	WARN_ON_ONCE(ret);
+
+	/* Major/minor versions should not change across updates. */
+	tdx_sysinfo.version.update_version	= new.update_version;
+	return 0;
+}
+```
+
+## Use instead
+```c path=arch/x86/virt/vmx/tdx/tdx.c
+int tdx_module_refresh_version(void)
+{
+	struct tdx_sys_info_version new;
+	int ret;
+
+	ret = get_tdx_sys_info_version(&new);
+	WARN_ON_ONCE(ret);
+
+	/* Major/minor versions should not change across updates. */
+	tdx_sysinfo.version.update_version = new.update_version;
+	return 0;
+}
+```
+
+## References
+- ``reference/tdx-module-update-v8.mbox``: "x86/virt/tdx: Update
+  tdx_sysinfo.version after a module update" adds
+  ``tdx_sysinfo.version.update_version\\t= new.update_version;`` alone
+  between a comment and ``return 0;``.
+- Corpus: "Just use space instead of tab." under ``u64\\tstatus = 0;``
+  <cabbda89-f89f-aa75-d661-c8d5f6cc5d93@linux.intel.com>.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from reviewbot.rule import Hit, PatchContext, Rule, Severity
+
+RULE = Rule(
+    code="RB502",
+    name="lone-alignment-tab",
+    severity=Severity.CHECK,
+    summary="a tab inside a statement that aligns it with nothing on the lines around",
+)
+
+_STATEMENTS = ("expression_statement", "declaration", "return_statement")
+_BODIES = frozenset({"compound_statement", "case_statement"})
+
+
+def code_part(text: str) -> str:
+    """The line without its leading indentation, string and character
+    literals blanked and comments cut."""
+    s = text.lstrip()
+    out = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c in "\"'":
+            j = i + 1
+            while j < n and s[j] != c:
+                j += 2 if s[j] == "\\" else 1
+            out.append(c + "_" * max(j - i - 1, 0) + c)
+            i = j + 1
+            continue
+        if s.startswith("/*", i) or s.startswith("//", i):
+            break
+        out.append(c)
+        i += 1
+    return "".join(out).rstrip()
+
+
+_GAP = re.compile(r"\S(\t+| {2,})(?=\S)")
+
+
+def _aligned(ours: str, col: int, other: str) -> bool:
+    """Whether ``other`` has something at visual column ``col`` that the gap
+    in ``ours`` lines up with: a token starting there, or the same
+    character (the '=' of a '^=')."""
+    other = other.expandtabs(8)
+    if len(other) <= col or other[col].isspace():
+        return False
+    return other[col - 1].isspace() or other[col] == ours[col]
+
+
+def check(ctx: PatchContext) -> Iterator[Hit]:
+    for unit, node in ctx.nodes(*_STATEMENTS):
+        parent = node.parent
+        if parent is None or parent.type not in _BODIES or node.has_error:
+            continue
+        line = unit.line(node)
+        if line is None or not unit.is_added(line) or unit.end_line(node) != line:
+            continue
+        text = unit.line_text(line)
+        if text.lstrip().startswith(("*", "/*", "//")):
+            continue  # a comment the hunk cut
+        code = code_part(text)
+        m = _GAP.search(code)
+        if m is None:
+            continue
+        indent = text[: len(text) - len(text.lstrip())]
+        ours = (indent + code).expandtabs(8)
+        col = len((indent + code[: m.end()]).expandtabs(8))
+        if unit.row_of(line - 1) is None or unit.row_of(line + 1) is None:
+            continue  # a line the patch does not show: cannot tell
+        near = [unit.line_text(n) for n in (line - 2, line - 1, line + 1, line + 2) if unit.row_of(n) is not None]
+        if any(_aligned(ours, col, t) for t in near):
+            continue
+        after = code[m.end():].split()[0]
+        gap = "the tab" if "\t" in m.group(1) else "the spaces"
+        yield Hit(
+            path=unit.path,
+            line=line,
+            message=f"Use a single space instead of {gap} before '{after}': it aligns this statement "
+            "with nothing on the lines around it.",
+        )

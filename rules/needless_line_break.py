@@ -1,0 +1,165 @@
+"""A statement split over several lines that fits on one line of 80 columns.
+
+## What it does
+Finds a statement, a local declaration, the condition of an ``if`` or
+``while``, or a function header the patch adds that is split over several
+lines although, joined, it fits in 80 columns (tabs count 8).
+
+Left alone: anything with a comment inside, brace initializers
+(``= { ... }``), and statements whose split line is only context (the
+patch did not write it).
+
+## Why is this bad?
+Line breaks are for lines that would otherwise be too long.  A call or a
+condition broken into pieces that fit on one line reads slower, costs a
+screen line and invites misaligned continuation lines.  Reviewers ask
+"Can be one line", "Excessive line breaks. This is under 80 chars", "Please
+get rid of this ugly line break" in every subsystem, and checkpatch says
+nothing: it only measures lines that are too long, never lines that are
+too short.
+
+## Example
+```c path=drivers/hwmon/foo.c
+static int foo_read(struct foo_data *data, long *val)
+{
+	int ret;
+
+	ret = regmap_read(data->regmap,
+			  FOO_REG_TEMP, &data->raw);
+	if (ret)
+		return ret;
+
+	*val = data->raw * 1000;
+	return 0;
+}
+```
+
+## Use instead
+```c path=drivers/hwmon/foo.c
+static int foo_read(struct foo_data *data, long *val)
+{
+	int ret;
+
+	ret = regmap_read(data->regmap, FOO_REG_TEMP, &data->raw);
+	if (ret)
+		return ret;
+
+	*val = data->raw * 1000;
+	return 0;
+}
+```
+
+## References
+- Corpus replies (``/work/shared/corpus``): the second most frequent
+  mechanical request under a quoted added line: 14 comments in 12 review
+  mails on code lines (and 4 more on comments), e.g. Jonathan Cameron
+  "Excessive line breaks. This is under 80 chars."
+  <20221029160353.3999849b@jic23-huawei>, Andy Shevchenko "Can be one
+  line." / "One line, please."
+  <CAHp75VeueLvou3SEtR=EcTi0x+0qpLz7_cvE2KBXHXa_crS8cA@mail.gmail.com>,
+  Borislav Petkov "No need to break that line." <Y4DbXaan258cZK+q@zn.tnic>,
+  Thomas Gleixner "Please get rid of this ugly line break."
+  <87cxy55fka.ffs@fw13>, Thomas Weißschuh "Unnecessary linebreaks."
+  <01916112-6553-47d8-b06d-37890461a883@t-8ch.de>.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from reviewbot.rule import Hit, PatchContext, Rule, Severity
+
+RULE = Rule(
+    code="RB507",
+    name="needless-line-break",
+    severity=Severity.CHECK,
+    summary="a statement split over several lines that fits on one line of 80 columns",
+)
+
+LIMIT = 80
+_STATEMENTS = ("expression_statement", "return_statement", "declaration")
+_BODIES = frozenset({"compound_statement", "case_statement"})
+
+
+def width(text: str) -> int:
+    """Columns a line takes, tabs to the next multiple of 8."""
+    return len(text.expandtabs(8))
+
+
+def joined(lines: list[str]) -> str:
+    """The lines as one: the first keeps its indentation, the others are
+    stripped and joined with one space (none after '(' or before ')')."""
+    out = lines[0].rstrip()
+    for ln in lines[1:]:
+        piece = ln.strip()
+        if not piece:
+            continue
+        if out.endswith(("(", "[")) or piece.startswith((")", "]", ",", ";")):
+            out += piece
+        else:
+            out += " " + piece
+    return out
+
+
+def _span(ctx, unit, node, first_row: int, last_row: int) -> Iterator[Hit]:
+    if last_row <= first_row:
+        return
+    lines = []
+    for row in range(first_row, last_row + 1):
+        n = unit.rows[row] if row < len(unit.rows) else None
+        if n is None:
+            return
+        lines.append((n, unit.line_text(n)))
+    texts = [t for _, t in lines]
+    if any("/*" in t or "//" in t or t.rstrip().endswith("\\") for t in texts):
+        return
+    if not any(unit.is_added(n) for n, _ in lines[1:]) and not unit.is_added(lines[0][0]):
+        return
+    one = joined(texts)
+    if width(one) > LIMIT:
+        return
+    yield Hit(
+        path=unit.path,
+        line=lines[0][0],
+        end_line=lines[-1][0],
+        message=f"Put this on one line: joined it takes {width(one)} columns, within {LIMIT}.",
+    )
+
+
+def _string_split(unit, node) -> bool:
+    """Concatenated string literals: "a" "b" split on purpose is another
+    rule's business (never break format strings)."""
+    return any(n.type == "concatenated_string" for n in _descendants(node))
+
+
+def _descendants(node):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.named_children)
+
+
+def check(ctx: PatchContext) -> Iterator[Hit]:
+    for unit, node in ctx.nodes(*_STATEMENTS):
+        parent = node.parent
+        if parent is None or parent.type not in _BODIES:
+            continue
+        if node.type == "declaration" and any(n.type == "initializer_list" for n in _descendants(node)):
+            continue
+        if node.has_error or _string_split(unit, node):
+            continue
+        yield from _span(ctx, unit, node, node.start_point[0], node.end_point[0])
+    for unit, node in ctx.nodes("if_statement", "while_statement"):
+        cond = node.child_by_field_name("condition")
+        if cond is None or cond.has_error:
+            continue
+        # "if (" through the closing parenthesis of the condition
+        yield from _span(ctx, unit, node, node.start_point[0], cond.end_point[0])
+    for unit, node in ctx.nodes("function_definition"):
+        decl = node.child_by_field_name("declarator")
+        if decl is None or decl.has_error:
+            continue
+        if node.start_point[0] < decl.start_point[0]:
+            continue  # the return type on a line of its own: a style of its own
+        yield from _span(ctx, unit, node, node.start_point[0], decl.end_point[0])
