@@ -71,6 +71,7 @@ def split(patch: Patch, anatomy: Anatomy | None = None) -> Split:
     prep = {id(loc.line) for p in pieces for loc in (*p.removed, *p.added)}
     _attach_glue(anatomy, pieces, prep)
     _attach_blank_lines(patch, prep)
+    _detach_misplaced(patch, prep, {id(loc.line) for p in pieces for loc in p.added})
     _check_separable(patch, prep, pieces)
     prep_files: list[str] = []
     feature_files: list[str] = []
@@ -212,6 +213,30 @@ def _delta(text: str) -> int:
     return code.count("{") - code.count("}") + (1 if _OPEN.match(code) else 0) - (1 if _CLOSE.match(code) else 0)
 
 
+def _detach_misplaced(patch: Patch, prep: set[int], own: set[int]) -> None:
+    """A blank or carried-along line that would land inside a block the
+    feature adds stays with the feature (the pieces themselves are checked
+    by ``_check_separable``)."""
+    for fc in patch.files:
+        if not fc.is_c:
+            continue
+        for h in fc.hunks:
+            changed = True
+            while changed:
+                changed = False
+                final = inter = 0
+                for ln in h.lines:
+                    if ln.kind == "+" and id(ln) in prep and id(ln) not in own and final != inter:
+                        prep.discard(id(ln))
+                        changed = True
+                        break
+                    d = _delta(ln.text)
+                    if ln.kind in " +":
+                        final += d
+                    if ln.kind == " " or (ln.kind == "+" and id(ln) in prep) or (ln.kind == "-" and id(ln) not in prep):
+                        inter += d
+
+
 def _check_separable(patch: Patch, prep: set[int], pieces: tuple[Piece, ...]) -> None:
     """Each piece must stand alone: at the same depth (braces and #if) in
     the intermediate file as in the result, and the braces of every hunk
@@ -224,11 +249,10 @@ def _check_separable(patch: Patch, prep: set[int], pieces: tuple[Piece, ...]) ->
             for ln in h.lines:
                 if ln.kind == "+" and id(ln) in prep and final != inter:
                     piece = next((p for p in pieces if any(loc.line is ln for loc in p.added)), None)
-                    what = piece.name if piece is not None else "lines"
                     raise SplitError(
-                        f"{fc.path}:{ln.new}: {what} {'moves' if piece is not None and piece.kind in _MOVES else 'changes'} "
-                        "into a function, block or #if that this patch adds: the move and the new code around it "
-                        "are one change (split it by hand, e.g. add the function first)"
+                        f"{fc.path}:{ln.new}: {_what(piece)} would land inside a function, block or #if that "
+                        "this patch adds: the refactoring and the new code around it are one change "
+                        "(split by hand, e.g. add the new function first)"
                     )
                 d = _delta(ln.text)
                 if ln.kind in " +":
@@ -242,6 +266,16 @@ def _check_separable(patch: Patch, prep: set[int], pieces: tuple[Piece, ...]) ->
                     f"{fc.path} {_where(h)}: the refactoring opens or closes a block that the rest of the "
                     "patch closes or opens; the two parts would not compile apart"
                 )
+
+
+def _what(piece: Piece | None) -> str:
+    if piece is None:
+        return "a blank line or a line carried along with the refactoring"
+    if piece.kind in _MOVES:
+        return f"the move of {piece.name}"
+    if piece.kind is PieceKind.RENAMED:
+        return f"the rename {piece.name}"
+    return f"the realignment of {piece.name}"
 
 
 def _where(h: Hunk) -> str:

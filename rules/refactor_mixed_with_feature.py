@@ -143,7 +143,7 @@ RULE = Rule(
     code="RB401",
     name="refactor-mixed-with-feature",
     severity=Severity.WARNING,
-    summary="code moved or realigned in the same patch that adds new code",
+    summary="code moved, realigned or renamed in the same patch that adds new code",
     scope="lines",
 )
 
