@@ -8,7 +8,10 @@
   (``BIT(18)`` -> ``BIT_ULL(18)``); ``Piece.edits`` says what changed;
 - ``whitespace``: an existing line re-added with only its alignment
   changed (a non-leading whitespace change, trailing whitespace removed,
-  spaces turned into tabs at the same column);
+  spaces turned into tabs at the same column); ``Piece.tied`` when the
+  change belongs to the edit around it (re-indented into a new block,
+  realigned with a statement that changes, shown removed and added again
+  unchanged): whitespace, but not a refactoring of its own;
 - ``renamed``: lines whose only change is a consistent identifier
   substitution across the patch (``old_name`` -> ``new_name`` everywhere,
   the definition included);
@@ -104,6 +107,7 @@ class Piece:
     added: tuple[Loc, ...]  # post-image lines
     name: str = ""  # "TDX_SUCCESS, TDX_RND_NO_ENTROPY", "foo()", "struct bar", "4 lines"
     edits: tuple[Edit, ...] = ()
+    tied: bool = False  # whitespace only, but part of the edit (re-indented into a new block, ...)
 
     @property
     def src_path(self) -> str:
@@ -131,7 +135,9 @@ class Piece:
         """A refactoring worth a patch of its own: a rename counts from two
         lines on (the definition and a use); a lone renamed definition
         does not."""
-        return self.kind.is_refactor and (self.kind is not PieceKind.RENAMED or len(self.added) >= 2)
+        if self.tied or not self.kind.is_refactor:
+            return False
+        return self.kind is not PieceKind.RENAMED or len(self.added) >= 2
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ class Anatomy:
 
     @property
     def refactors(self) -> tuple[Piece, ...]:
-        return tuple(p for p in self.pieces if p.kind.is_refactor)
+        """Moves, realignments and renames (not whitespace tied to an edit)."""
+        return tuple(p for p in self.pieces if p.kind.is_refactor and not p.tied)
 
     @property
     def moves(self) -> tuple[Piece, ...]:
@@ -178,7 +185,7 @@ class Anatomy:
         gone = {
             line_key(loc.text, loc.path.endswith(C_SUFFIXES))
             for p in self.pieces
-            if p.kind in (PieceKind.NEW, PieceKind.DELETED)
+            if p.kind in (PieceKind.NEW, PieceKind.DELETED) or p.tied
             for loc in p.removed
         }
         calls = re.compile(r"\b(" + "|".join(re.escape(n[:-2]) for n in moved_names if n.endswith("()")) + r")\s*\(") if any(n.endswith("()") for n in moved_names) else None
@@ -641,10 +648,12 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
     return removed, added, blocks, stmts
 
 
-def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
+def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
     """Lines of one change block equal modulo whitespace: (removed, added).
-    Marks them; returns the realignments that are refactors."""
+    Marks them; returns the realignments that are refactors, and those
+    that belong to the edit around them."""
     candidates: list[tuple[_Ch, _Ch]] = []
+    tied: list[tuple[_Ch, _Ch]] = []
     for rem, add in blocks:
         if not rem or not add:
             continue
@@ -701,9 +710,15 @@ def _pair_in_place(blocks, stmts) -> list[tuple[_Ch, _Ch]]:
         ):
             r.kind = a.kind = PieceKind.WHITESPACE
             out.append((r, a))
+        elif r.key:
+            # re-indented, realigned with a statement that changes, or not
+            # changed at all (diff showed it removed and added): whitespace,
+            # but part of the edit
+            r.kind = a.kind = PieceKind.WHITESPACE
+            tied.append((r, a))
         else:
-            r.kind = a.kind = PieceKind.NEW  # kept in place or re-indented: part of the edit
-    return out
+            r.kind = a.kind = PieceKind.NEW  # a blank line
+    return out, tied
 
 
 _SIMILAR = 0.75  # token similarity of an edited line in a move
@@ -927,21 +942,22 @@ def classify(patch: Patch) -> Anatomy:
     whitespace / renamed / comment / new / deleted pieces."""
     removed, added, blocks, stmts = _collect(patch)
     c_files = [fc.is_c for fc in patch.files]
-    realigned = _pair_in_place(blocks, stmts)
+    realigned, tied = _pair_in_place(blocks, stmts)
     pieces = _moves(patch, removed, added, c_files, stmts)
     pieces += _renames(patch, blocks)
     # realignments: runs of adjacent realigned pairs
-    run: list[tuple[_Ch, _Ch]] = []
     ws_pieces: list[Piece] = []
-    for pair in realigned + [None]:  # type: ignore[list-item]
-        if pair is not None and run and pair[1].fh == run[-1][1].fh and pair[1].loc.number == run[-1][1].loc.number + 1:
-            run.append(pair)
-            continue
-        if run:
-            rl = tuple(r.loc for r, _ in run)
-            al = tuple(a.loc for _, a in run)
-            ws_pieces.append(Piece(PieceKind.WHITESPACE, rl, al, _piece_name(al)))
-        run = [pair] if pair is not None else []
+    for pairs, is_tied in ((realigned, False), (tied, True)):
+        run: list[tuple[_Ch, _Ch]] = []
+        for pair in pairs + [None]:  # type: ignore[list-item]
+            if pair is not None and run and pair[1].fh == run[-1][1].fh and pair[1].loc.number == run[-1][1].loc.number + 1:
+                run.append(pair)
+                continue
+            if run:
+                rl = tuple(r.loc for r, _ in run)
+                al = tuple(a.loc for _, a in run)
+                ws_pieces.append(Piece(PieceKind.WHITESPACE, rl, al, _piece_name(al), tied=is_tied))
+            run = [pair] if pair is not None else []
     # the rest, per change block: comments, new code (with the lines it
     # replaces) or deletions
     rest: list[Piece] = []

@@ -197,7 +197,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
     kinds = []
     if mine.moves:
         kinds.append("moves code")
-    if mine.of_kind(PieceKind.WHITESPACE):
+    if [p for p in mine.refactors if p.kind is PieceKind.WHITESPACE]:
         kinds.append("realigns lines")
     if [p for p in mine.of_kind(PieceKind.RENAMED) if p.separable]:
         kinds.append("renames")

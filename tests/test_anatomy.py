@@ -48,10 +48,13 @@ def test_realignment_is_whitespace_piece():
     assert ws.dst == "drivers/platform/x86/baz.c:22-23"
 
 
-def test_reindent_is_new_code_not_whitespace():
+def test_reindent_is_whitespace_tied_to_the_edit():
     a = anatomy("reindent-into-new-block", "quiet")
     assert not a.refactors
     assert a.of_kind(PieceKind.NEW)
+    (ws,) = a.of_kind(PieceKind.WHITESPACE)
+    assert ws.tied and not ws.separable and len(ws.added) == 3
+    assert [loc.text.strip() for loc in a.feature_lines()] == ["if (!data->skip_init) {"]
 
 
 def test_pure_move_has_no_feature_lines():

@@ -76,7 +76,7 @@ def _piece_text(n: int, piece) -> str:
         what = f"{piece.name} at {piece.dst or piece.src}"
     if piece.edits:
         what += " (" + "; ".join(str(e) for e in piece.edits[:4]) + (f"; +{len(piece.edits) - 4} more" if len(piece.edits) > 4 else "") + ")"
-    flag = "  [refactoring]" if piece.separable else ""
+    flag = "  [refactoring]" if piece.separable else ("  [with the edit]" if piece.tied else "")
     return f"  #{n:<3} {kind:<13} {what}{flag}"
 
 
@@ -98,10 +98,11 @@ def as_text(anatomy) -> str:
         kinds[p.kind.value] = kinds.get(p.kind.value, 0) + 1
     out = [
         f"{patch.mail.subject}",
-        f"  {verdict}; {len(features)} lines of new code; pieces: "
+        f"  {verdict}; {len(features)} line{'s' if len(features) != 1 else ''} of new code; pieces: "
         + (", ".join(f"{v} {k}" for k, v in kinds.items()) or "none"),
     ]
     width = max((len(f"{_TAGS[p.kind.value]}#{n}") for n, p in enumerate(anatomy.pieces, 1)), default=8)
+    width = max(width, 12)
     for fc in patch.files:
         out.append("")
         name = fc.path if fc.old_path in (None, fc.new_path) or fc.new_path is None else f"{fc.old_path} -> {fc.new_path}"
@@ -116,7 +117,7 @@ def as_text(anatomy) -> str:
                 tag = ""
                 if ln.kind != " " and id(ln) in numbers:
                     n, piece = numbers[id(ln)]
-                    tag = f"{_TAGS[piece.kind.value]}#{n}"
+                    tag = f"{'reindent' if piece.tied else _TAGS[piece.kind.value]}#{n}"
                 out.append(f"{tag:<{width}} {num if num is not None else '':>5} {ln.kind}{ln.text}".rstrip())
     out.append("")
     out.append("pieces:")
@@ -135,6 +136,7 @@ def as_dict(anatomy) -> dict:
             "kind": p.kind.value,
             "name": p.name,
             "refactoring": p.separable,
+            "tied": p.tied,
             "from": p.src or None,
             "to": p.dst or None,
             "edits": [{"old": e.old, "new": e.new} for e in p.edits],
