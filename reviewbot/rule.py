@@ -128,12 +128,17 @@ class Define:
 
 
 class Memo:
-    """Values computed once per run, keyed by an object (a series, a patch)
-    and a name.  The engine makes one per run; the object is kept with its
-    value, so its ``id`` cannot be reused while the memo lives."""
+    """Values computed once and shared by the patches of a series and by
+    rules, keyed by an object (a series, a patch) and a name.  The object
+    is kept with its value, so its ``id`` cannot be reused while the entry
+    lives.  Bounded: an engine that lives long (the list bot) keeps only
+    the ``size`` most recently used entries; an evicted one is recomputed."""
 
-    def __init__(self) -> None:
-        self._values: dict[tuple[str, int], tuple[object, object]] = {}
+    def __init__(self, size: int = 1024) -> None:
+        from collections import OrderedDict
+
+        self.size = size
+        self._values: "OrderedDict[tuple[str, int], tuple[object, object]]" = OrderedDict()
 
     def get(self, name: str, obj: object, make: "Callable[[], object]") -> object:
         key = (name, id(obj))
@@ -141,6 +146,10 @@ class Memo:
         if hit is None or hit[0] is not obj:
             hit = (obj, make())
             self._values[key] = hit
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+        else:
+            self._values.move_to_end(key)
         return hit[1]
 
 

@@ -139,3 +139,16 @@ def test_another_version_in_the_tree_falls_back_to_the_hunks():
     blame = SeriesBlame(s, read_base=lambda path: other)
     assert blame.problems == []
     assert {b.origin.index for b in blame.removed(s.patches[2])} == {1, 2}
+
+
+def test_memo_is_bounded():
+    from reviewbot.rule import Memo
+
+    memo = Memo(size=3)
+    keep = [object() for _ in range(5)]
+    for i, o in enumerate(keep):
+        assert memo.get("x", o, lambda i=i: i) == i
+    assert len(memo._values) == 3
+    calls = []
+    assert memo.get("x", keep[4], lambda: calls.append(1)) == 4 and calls == []
+    assert memo.get("x", keep[0], lambda: "again") == "again"  # evicted: made again
