@@ -117,6 +117,10 @@ class Engine:
         apply)."""
         self.rules = tuple(rules)
         self.profiles = None  # a profiles.Profiles: per file, which rules run and how hard (None: all, as given)
+        # ... except that the whole catalogue (Engine(all_rules())) means its defaults: rules that are off
+        # by default (Rule.default) stay off there until a profile or a selection turns them on
+        self._defaults_only = len(self.rules) > 1 and {r.rule.code for r in self.rules} >= {
+            r.rule.code for r in all_rules()}
         self.tree = tree
         if post_images is None and tree is not None:
             post_images = tree.post_image
@@ -200,6 +204,8 @@ class Engine:
         for lr in self.rules:
             if self.profiles is not None and not self.profiles.runs(lr.rule, patch):
                 continue  # no profile of the patch's files asks for it
+            if self.profiles is None and self._defaults_only and not lr.rule.default:
+                continue
             try:
                 hits = list(lr.check(ctx if self.profiles is None else self.profiles.context(ctx, lr.rule)))
             except Exception as exc:  # a rule bug must not stop the review

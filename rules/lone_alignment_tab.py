@@ -3,10 +3,12 @@
 ## What it does
 Finds a one-line statement or local declaration the patch adds that has a
 tab inside it (``x.y\\t= z;``, ``u64\\tstatus = 0;``), or a run of spaces
-(``count  = 0;``), while neither the line above nor the line below is
-aligned in columns too.  Tabs that line up a
-run of assignments, struct members, initializers or ``#define`` values are
-fine, and so is a tab before a trailing comment.
+(``count  = 0;``), while nothing on the two lines above and below (in the
+same paragraph, looking through ``case``/``break;`` lines) starts at the
+column the gap reaches, and none of them has a gap of its own.  Tabs that
+line up a run of assignments (even one that a long name breaks), struct
+members, initializers or ``#define`` values are fine, and so is a tab
+before a trailing comment.
 
 ## Why is this bad?
 A tab inside a line only makes sense as part of a table: it lines the
@@ -109,6 +111,35 @@ def _aligned(ours: str, col: int, other: str) -> bool:
     return other[col - 1].isspace() or other[col] == ours[col]
 
 
+_TRANSPARENT = re.compile(r"^\s*(case\b.*:|default\s*:|break;|[{}];?)\s*$")
+
+
+def _continues(unit, n: int) -> bool:
+    """Whether line n continues the statement of the line before it."""
+    if unit.row_of(n - 1) is None:
+        return False
+    before = code_part(unit.line_text(n - 1))
+    return bool(before) and not before.startswith("#") and not before.endswith((";", "{", "}", ":"))
+
+
+def _neighbours(unit, line: int, step: int) -> list[str] | None:
+    """The first lines of up to two statements above (step -1) or below
+    (+1) in the same paragraph, looking through ``case``/``break;``/brace
+    lines; None when the line next to it is not in the patch."""
+    out: list[str] = []
+    n = line + step
+    while len(out) < 2:
+        if unit.row_of(n) is None:
+            return None if n == line + step else out
+        text = unit.line_text(n)
+        if not text.strip():
+            break
+        if not _TRANSPARENT.match(text) and not _continues(unit, n):
+            out.append(text)
+        n += step
+    return out
+
+
 def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit, node in ctx.nodes(*_STATEMENTS):
         parent = node.parent
@@ -127,11 +158,12 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         indent = text[: len(text) - len(text.lstrip())]
         ours = (indent + code).expandtabs(8)
         col = len((indent + code[: m.end()]).expandtabs(8))
-        if unit.row_of(line - 1) is None or unit.row_of(line + 1) is None:
+        above, below = _neighbours(unit, line, -1), _neighbours(unit, line, 1)
+        if above is None or below is None:
             continue  # a line the patch does not show: cannot tell
-        near = [unit.line_text(n) for n in (line - 2, line - 1, line + 1, line + 2) if unit.row_of(n) is not None]
-        if any(_aligned(ours, col, t) for t in near):
-            continue
+        near = above + below
+        if any(_aligned(ours, col, t) or _GAP.search(code_part(t)) for t in near):
+            continue  # lined up with a neighbour, or one line of an aligned block
         after = code[m.end():].split()[0]
         gap = "the tab" if "\t" in m.group(1) else "the spaces"
         yield Hit(

@@ -9,8 +9,9 @@ own.
 Terminators are left alone: an empty entry (``{ }``, ``{}``), ``NULL``,
 ``0``, and enumerators or names that say count, limit or end
 (``FOO_MAX``, ``NR_FOO``, ``FooMaxCounter``, ``I2C_CLIENT_END``,
-``MSI_EC_MODE_NULL``, ``__FOO_LAST``...): nothing may come after them, and
-the missing comma says so.  So are lists with several entries on their
+``MSI_EC_MODE_NULL``, ``{ KE_END }``, ``__FOO_LAST``...): nothing may come
+after them, and the missing comma says so.  ``SET_SYSTEM_SLEEP_PM_OPS()``
+and the other ``*_OPS()`` initializer macros bring their own commas.  So are lists with several entries on their
 last line: they are not written one entry per line.
 
 ## Why is this bad?
@@ -109,8 +110,15 @@ def _is_terminator(unit, node, entry) -> bool:
     text = " ".join(unit.text(entry).split())
     if text in _TERMINATORS:
         return True
-    if entry.type == "initializer_list" and not [c for c in entry.named_children if c.type != "comment"]:
-        return True
+    inner = [c for c in entry.named_children if c.type != "comment"] if entry.type == "initializer_list" else None
+    if inner == [] or (inner and len(inner) == 1 and inner[0].type == "identifier"
+                       and _is_sentinel_name(unit.text(inner[0]))):
+        return True  # { } or { KE_END }
+    if entry.type == "call_expression":
+        fn = entry.child_by_field_name("function")
+        name = unit.text(fn) if fn is not None else ""
+        if re.fullmatch(r"[A-Z0-9_]+", name) and "_OPS" in name:
+            return True  # SET_SYSTEM_SLEEP_PM_OPS(): the macro brings its own commas
     if node.type == "enumerator_list":
         name = entry.child_by_field_name("name")
         return name is not None and _is_sentinel_name(unit.text(name))

@@ -6,8 +6,10 @@ Finds a statement, a local declaration, the condition of an ``if`` or
 lines although, joined, it fits in 80 columns (tabs count 8).
 
 Left alone: anything with a comment inside, brace initializers
-(``= { ... }``), and statements whose split line is only context (the
-patch did not write it).
+(``= { ... }``), struct bodies, ``asm()`` operands, a macro loop and its
+body (``for_each_cpu(cpu)`` / ``scoped_guard(rcu)`` on a line of their
+own), and statements whose split lines are only context (the patch did
+not write them).
 
 ## Why is this bad?
 Line breaks are for lines that would otherwise be too long.  A call or a
@@ -79,6 +81,8 @@ RULE = Rule(
 LIMIT = 80
 _STATEMENTS = ("expression_statement", "return_statement", "declaration")
 _BODIES = frozenset({"compound_statement", "case_statement"})
+# brace initializers, struct/union/enum bodies and asm operands keep their lines
+_NOT_JOINED = frozenset({"initializer_list", "field_declaration_list", "enumerator_list", "gnu_asm_expression"})
 
 
 def width(text: str) -> int:
@@ -113,6 +117,9 @@ def _span(ctx, unit, node, first_row: int, last_row: int) -> Iterator[Hit]:
     texts = [t for _, t in lines]
     if any("/*" in t or "//" in t or t.rstrip().endswith("\\") for t in texts):
         return
+    first = texts[0].strip()
+    if first.endswith(")") and first.count("(") == first.count(")") and not first.startswith(("if", "while", "}")):
+        return  # 'for_each_cpu(cpu)' / 'scoped_guard(rcu)' and its body: a macro loop, not one statement
     if not any(unit.is_added(n) for n, _ in lines[1:]) and not unit.is_added(lines[0][0]):
         return
     one = joined(texts)
@@ -145,7 +152,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         parent = node.parent
         if parent is None or parent.type not in _BODIES:
             continue
-        if node.type == "declaration" and any(n.type == "initializer_list" for n in _descendants(node)):
+        if any(n.type in _NOT_JOINED for n in _descendants(node)):
             continue
         if node.has_error or _string_split(unit, node):
             continue

@@ -12,8 +12,10 @@ constant shift and a constant mask:
 The shift is a number or an upper-case constant; the mask a number, an
 upper-case constant or ``GENMASK()``/``BIT()``.  Left alone: shifts by a
 variable, expressions of constants only, single-bit tests (``(x >> 5) &
-1``: that is ``BIT()``'s business) and the sign-extension idiom
-``((s16)((w & 0x7ff) << 5)) >> 5``.
+1``: that is ``BIT()``'s business), the sign-extension idiom
+``((s16)((w & 0x7ff) << 5)) >> 5``, and values cut into bytes
+(``buf[1] = (v >> 8) & 0xff``, ``outb((v >> 8) & 0xff, port)``,
+``sum += (v >> 24) & 0xff``: ``put_unaligned_be16()`` and friends).
 
 ## Why is this bad?
 The field is described twice, as a mask and as a shift, and the two can
@@ -123,6 +125,47 @@ def _in_shift(node) -> bool:
     return _op(parent) in (">>", "<<")
 
 
+_BYTE_MASKS = frozenset({"0xff", "0xffff", "0xffffffff"})
+
+
+def _number(unit, node) -> str | None:
+    node = _bare(node)
+    if node is None or node.type != "number_literal":
+        return None
+    return unit.text(node).strip().rstrip("uUlL").lower()
+
+
+def _byte_split(unit, node) -> bool:
+    """``(v >> 8) & 0xff`` going into a byte buffer, an I/O call or a sum:
+    a value cut into bytes (put_unaligned_*(), upper_8_bits()), not a field."""
+    op = _op(node)
+    left, right = _bare(node.child_by_field_name("left")), _bare(node.child_by_field_name("right"))
+    if op != "&":
+        return False
+    for shift, mask in ((left, right), (right, left)):
+        amount = _number(unit, shift.child_by_field_name("right")) if _op(shift) in (">>", "<<") else None
+        if amount is None or _number(unit, mask) not in _BYTE_MASKS:
+            continue
+        try:
+            if int(amount, 0) % 8:
+                continue
+        except ValueError:
+            continue
+        parent = node.parent
+        while parent is not None and parent.type in ("parenthesized_expression", "cast_expression"):
+            parent = parent.parent
+        if parent is None:
+            return False
+        if parent.type == "argument_list":
+            return True
+        if parent.type == "assignment_expression":
+            target = parent.child_by_field_name("left")
+            op_node = parent.child_by_field_name("operator")
+            return (target is not None and target.type == "subscript_expression") or \
+                (op_node is not None and op_node.type in ("+=", "|=", "^="))
+    return False
+
+
 def _shape(unit, node):
     """('FIELD_GET'|'FIELD_PREP', value node) or None."""
     op = _op(node)
@@ -149,7 +192,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         if node.has_error:
             continue
         shape = _shape(unit, node)
-        if shape is None or _in_shift(node):
+        if shape is None or _in_shift(node) or _byte_split(unit, node):
             continue
         line = unit.line(node)
         if line is None or not unit.is_added(line):

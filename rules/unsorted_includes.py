@@ -5,9 +5,10 @@ Looks at each run of ``#include <...>`` lines of one kind (``<linux/...>``,
 ``<asm/...>``, ``<dt-bindings/...>``: same first directory, no blank line
 between) and finds an added line that is out of alphabetical order with
 its neighbours.  Punctuation sorts either way (``clk.h`` and
-``clk-provider.h``, ``device.h`` and ``dev_printk.h`` may come in either
-order), and ``"local.h"`` headers are left alone: they are often ordered
-by what they need.
+``clk-provider.h``, ``device.h`` and ``dev_printk.h``, ``module.h`` and
+``mod_devicetable.h`` may come in either order); ``"local.h"`` headers
+are left alone (they are often ordered by what they need), and so is user
+space (``tools/``, ``samples/``, ``scripts/``).
 
 It stays quiet when the run was not sorted before the patch (the context
 lines alone are out of order): the file does not follow the convention.
@@ -73,12 +74,14 @@ def _kind(bracket: str, name: str) -> tuple[str, str]:
     return bracket, name.split("/", 1)[0] if "/" in name else ""
 
 
-def _keys(name: str) -> tuple[str, str, str]:
-    """Three orders people sort by: bytes, the name without '.h' (clk.h
-    before clk-provider.h), and letters and digits only, as sort(1) in most
-    locales does (device.h before dev_printk.h)."""
+def _keys(name: str) -> tuple[str, str, str, str]:
+    """Four orders people sort by: bytes; the name without '.h' (clk.h
+    before clk-provider.h); letters and digits only, as sort(1) in most
+    locales does (device.h before dev_printk.h); and '_', '-' and '/' after
+    the letters (module.h before mod_devicetable.h, gpio_keys.h before
+    gpio/machine.h)."""
     stem = name[:-2] if name.endswith(".h") else name
-    return name, stem, re.sub(r"[^a-z0-9/]", "", stem.lower())
+    return name, stem, re.sub(r"[^a-z0-9/]", "", stem.lower()), re.sub(r"[_/-]", "~", stem)
 
 
 def in_order(a: str, b: str) -> bool:
@@ -110,8 +113,13 @@ def _runs(unit) -> Iterator[list[tuple[int, str]]]:
         yield run
 
 
+_SKIP_DIRS = ("tools/", "scripts/", "samples/", "usr/")
+
+
 def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit in ctx.units:
+        if unit.path.startswith(_SKIP_DIRS):
+            continue  # user space: its own habits
         for run in _runs(unit):
             if len(run) < 2 or not any(unit.is_added(n) for n, _ in run):
                 continue

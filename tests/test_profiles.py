@@ -239,6 +239,16 @@ def test_engine_without_profiles_runs_what_it_is_given():
     assert [(f.rule.code, f.profile) for f in findings] == [("RB503", None)]
 
 
+def test_engine_given_the_whole_catalogue_keeps_its_defaults():
+    """Engine(all_rules()) without profiles (the send-email hook) reviews
+    as before profiles existed: rules that are off by default stay off."""
+    patch = patch_of("drivers/hwmon/foo.c")
+    findings, _ = Engine(RULES).review(patch)
+    assert not [f for f in findings if not f.rule.default]
+    findings, _ = Engine([lr for lr in RULES if lr.rule.code in ("RB503", "RB101")]).review(patch)
+    assert "RB503" in {f.rule.code for f in findings}  # a selection runs as given
+
+
 def test_select_rules_keeps_rules_off_by_default_out():
     codes = {lr.rule.code for lr in select_rules(RULES)}
     assert "RB503" not in codes and "RB101" in codes
