@@ -43,7 +43,10 @@ def test_same_results_as_load_across_windows(tmp_path, monkeypatch):
     assert _key(windowed) == _key(whole)
     assert windowed.messages == whole.messages == len(mails)
     assert windowed.series == whole.series == 12
-    assert all(not pr.patch.mail.body for pr in windowed.patches if not pr.findings)
+    assert all(not pr.patch.mail.body for pr in windowed.patches)
+    for pr in windowed.patches:
+        with_hunks = {fc.path for fc in pr.patch.files if fc.hunks}
+        assert with_hunks <= {f.path for f in pr.findings}
 
 
 def test_a_message_over_the_cap_is_skipped_while_streaming(tmp_path, monkeypatch):
@@ -62,3 +65,50 @@ def test_single_mails_and_stdin_still_work(tmp_path):
     one.write_bytes(mail())
     result = stream.review_stream([str(one)], None, Engine(all_rules()))
     assert len(result.patches) == 1 and result.messages == 1
+
+
+def test_review_mails_are_the_same_from_slim_results(tmp_path):
+    import io
+
+    from reviewbot.report import render
+
+    mails = [m for n in range(4) for m in _series(n)]
+    path = tmp_path / "a.mbox"
+    path.write_bytes(mbox(*mails))
+    loaded = load([str(path)])
+    whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
+    windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=5)
+    assert whole.findings
+    outs = []
+    for result in (whole, windowed):
+        out = io.StringIO()
+        render("review", result, out)
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
+
+
+
+def test_slim_hunks_quote_the_same(tmp_path):
+    import io
+
+    from reviewbot.report import render
+
+    body = [f" \tctx{i}();\n" for i in range(120)]
+    body[40] = "+\tif (reg & MASK == VAL)\n"
+    body[44] = "+\tif (reg & MASK == VAL)\n"
+    body[90] = "+\tif (reg & MASK == VAL)\n"
+    diff = ("--- a/drivers/x.c\n+++ b/drivers/x.c\n@@ -10,117 +10,120 @@ static int f(void)\n" + "".join(body))
+    path = tmp_path / "a.mbox"
+    path.write_bytes(mbox(mail(diff=diff), mail(subject="[PATCH] other", mid="o")))
+    loaded = load([str(path)])
+    whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
+    windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=1)
+    assert len(whole.findings) >= 3
+    kept = [len(h.lines) for pr in windowed.patches for fc in pr.patch.files for h in fc.hunks]
+    assert kept and sum(kept) < 60
+    outs = []
+    for result in (whole, windowed):
+        out = io.StringIO()
+        render("review", result, out)
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
