@@ -455,6 +455,10 @@ def _span(locs: Sequence[Loc]) -> str:
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _CONTROL = re.compile(r"^\s*(\}\s*)?(else\s+)?(if|for|while|switch)\b")
 _CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>:(]|\breturn)$")
+# compiled once: _statement_ids runs them on every line of every hunk
+_LINE_COMMENTS = re.compile(r"/\*.*?\*/|//.*$")
+_LABEL = re.compile(r"^\s*(\w+|case\s+.*|default)\s*:$")
+_ELSE_ALONE = re.compile(r"^\s*\}?\s*else$")
 
 
 def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
@@ -470,13 +474,13 @@ def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
             sid += 1
             continue
         code = _STRINGS.sub('""', text)
-        code = re.sub(r"/\*.*?\*/|//.*$", "", code).rstrip()
+        code = _LINE_COMMENTS.sub("", code).rstrip()
         if not head and code.strip():
             head = code
         depth = max(0, depth + code.count("(") - code.count(")"))
-        label = re.match(r"^\s*(\w+|case\s+.*|default)\s*:$", code)
+        label = _LABEL.match(code)
         # "if (x)" without a brace owns the statement below it
-        control = _CONTROL.match(head) and code.endswith(")") or re.match(r"^\s*\}?\s*else$", code)
+        control = _CONTROL.match(head) and code.endswith(")") or _ELSE_ALONE.match(code)
         if depth == 0 and not (_CONTINUES.search(code) and not label) and not control:
             sid += 1
             head = ""
