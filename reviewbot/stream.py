@@ -83,6 +83,9 @@ def review_stream(
         if tree is not None:
             tree.register(review)  # --tree applies earlier patches of a series first
         result = engine.run(review)
+        memo = getattr(engine, "memo", None)
+        if memo is not None:  # anatomies and blames of the series just reviewed: not asked for again
+            engine.memo = type(memo)()
         series_count += len(review)
         problems.extend(result.problems)
         results.extend(_slim(pr) for pr in result.patches)
