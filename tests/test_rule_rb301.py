@@ -1,23 +1,15 @@
 """RB301 duplicate-error-code: fixtures, the reference patch and its message."""
 
-import pathlib
-
 import pytest
 
-from reviewbot import docs
-from reviewbot.engine import Engine, all_rules, find_rule
+from reviewbot.engine import Engine
 
-RB301 = find_rule(all_rules(), "RB301")
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
-HERE = ROOT / "rules" / "rb301"
-FIRES = sorted((HERE / "fires").glob("*.diff"))
-QUIET = sorted((HERE / "quiet").glob("*.diff"))
+import rulekit
 
-
-def review(text: str, title: str = "rb301 fixture"):
-    findings, problems = Engine([RB301]).review(docs.example_patch("diff", {}, text, title=title))
-    assert not problems
-    return findings
+RB301 = rulekit.rule("RB301")
+ROOT = rulekit.FIXTURES
+HERE, FIRES, QUIET = rulekit.cases("rb301")
+review = rulekit.reviewer("RB301")
 
 
 def test_fixtures_exist():

@@ -1,24 +1,17 @@
 """RB302 redefined-macro: fixtures, the reference patch (a move done right)
 and the same patch with the old definitions left in place."""
 
-import pathlib
-
 import pytest
 
 from reviewbot import docs
-from reviewbot.engine import Engine, all_rules, find_rule
+from reviewbot.engine import Engine
 
-RB302 = find_rule(all_rules(), "RB302")
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
-HERE = ROOT / "rules" / "rb302"
-FIRES = sorted((HERE / "fires").glob("*.diff"))
-QUIET = sorted((HERE / "quiet").glob("*.diff"))
+import rulekit
 
-
-def review(text: str, title: str = "rb302 fixture"):
-    findings, problems = Engine([RB302]).review(docs.example_patch("diff", {}, text, title=title))
-    assert not problems
-    return findings
+RB302 = rulekit.rule("RB302")
+ROOT = rulekit.FIXTURES
+HERE, FIRES, QUIET = rulekit.cases("rb302")
+review = rulekit.reviewer("RB302")
 
 
 def test_fixtures_exist():

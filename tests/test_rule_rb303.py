@@ -1,24 +1,16 @@
 """RB303 positive-errno: fixtures, messages, the reference patch."""
 
-import pathlib
-
 import pytest
 
-from reviewbot import docs
-from reviewbot.engine import Engine, all_rules, find_rule
+from reviewbot.engine import Engine
+
+import rulekit
 from reviewbot.rules.positive_errno import ERRNO_NAMES
 
-RB303 = find_rule(all_rules(), "RB303")
-ROOT = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
-HERE = ROOT / "rules" / "rb303"
-FIRES = sorted((HERE / "fires").glob("*.diff"))
-QUIET = sorted((HERE / "quiet").glob("*.diff"))
-
-
-def review(text: str, title: str = "rb303 fixture"):
-    findings, problems = Engine([RB303]).review(docs.example_patch("diff", {}, text, title=title))
-    assert not problems
-    return findings
+RB303 = rulekit.rule("RB303")
+ROOT = rulekit.FIXTURES
+HERE, FIRES, QUIET = rulekit.cases("rb303")
+review = rulekit.reviewer("RB303")
 
 
 def test_fixtures_exist():
