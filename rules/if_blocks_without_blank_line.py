@@ -22,8 +22,9 @@ It stays quiet where kernel code is commonly written without a blank line:
 Profile option ``blank-line-after-block`` (``[profiles.NAME.options.RB101]``,
 on in the ``tip`` profile): also ask for a blank line between the closing
 brace of a block (``if``, ``for``, ``while``, ``switch``) and the next
-statement of the same block, other than ``break;``, a label or an ``if``
-(two ``if`` statements follow the rules above).  Some maintainers ask for
+statement of the same block, other than ``break;``, a label, a
+preprocessor line or an ``if`` (two ``if`` statements follow the rules
+above).  Some maintainers ask for
 it ("Newline." under a loop's closing brace, Borislav Petkov
 <20240903163519.GAZtc6x7o9Cy1MQAsb@fat_crate.local>; "Add an empty line."
 <2f77c928-b16e-1666-5e65-8f62a84c93fc@linux.intel.com>); others do not.
@@ -359,9 +360,13 @@ def after_blocks(ctx: PatchContext) -> Iterator[Hit]:
         parent = node.parent
         if parent is None or parent.type not in _BLOCK_PARENTS or not _ends_with_block(node):
             continue
+        if node.type == "compound_statement" and parent.type not in ("compound_statement", "case_statement"):
+            continue  # a function body a hunk shows alone: blank lines between functions are checkpatch's
         nxt, comments = _next_statement(node)
-        if nxt is None or nxt.type in _NO_BLANK_BEFORE or nxt.type == "}":
+        if nxt is None or nxt.type in _NO_BLANK_BEFORE or nxt.type.startswith("preproc"):
             continue
+        if unit.rows[node.end_point[0]] is None or unit.line_text(unit.rows[node.end_point[0]]).strip() != "}":
+            continue  # '} else {', '} while (x);': the block does not end the line
         if node.type == "if_statement" and nxt.type == "if_statement":
             continue
         end_row, start_row = node.end_point[0], nxt.start_point[0]

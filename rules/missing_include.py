@@ -57,16 +57,24 @@ static u8 foo_led_id(u32 input)
 ```
 
 ## References
-- Corpus replies (``/work/shared/corpus``): the most frequent mechanical
-  request under a quoted added line: 22 comments in 14 review mails ask
-  for a missing ``#include`` ("Add #include <linux/bitfield.h>", "Missing
-  #include.", "+ include.", "Include for ALIGN()"), 19 of them on
-  platform-driver-x86, e.g.
+- Corpus replies (``/work/shared/corpus`` (2296 patch mails of linux-edac, linux-hwmon, linux-hyperv, platform-driver-x86)): the most frequent mechanical request under a
+  quoted added line that checkpatch does not make: 24 comments in 16
+  review mails ask for a missing ``#include`` ("Add #include
+  <linux/bitfield.h>", "Missing #include.", "+ include.", "Include for
+  ALIGN()"); 20 comments in 12 mails on platform-driver-x86, 4 in 4 on
+  linux-hwmon; 22 by Ilpo Jarvinen, e.g.
   <7863fff5-4de5-4e7a-09b4-fe05ca7765d5@linux.intel.com> (FIELD_GET),
   <3b9b8a5e-2f51-2fe4-5af7-d617eadb8742@linux.intel.com> (BIT, ARRAY_SIZE,
   GENMASK), <6b649ebf-6f03-4050-18bb-788bbb3a664e@linux.intel.com>
   (struct mutex, strcmp, IS_ERR), <b557e1f6-2072-496f-8eaa-d2899d1bded4@linux.intel.com>
-  (clamp_val), <20210412142744.54c55d06@endymion> (jiffies, linux-hwmon).
+  (clamp_val), Andy Shevchenko <aBzAWrgEgmnAnum-@smile.fi.intel.com>,
+  Jean Delvare <20210412142744.54c55d06@endymion> (jiffies, linux-hwmon).
+- Corpus findings with the rule forced on every file (``--select
+  RB506``): 472 in 181 patch mails (new files only, no ``--tree``); 50
+  read at random: 50 files that use the API and include none of its
+  headers (checked against the file's ``#include`` lines).  With the
+  built-in profiles: 112, in platform-x86 files.  Hwmon's files would get
+  213: hence off by default.
 """
 
 from __future__ import annotations

@@ -52,6 +52,12 @@ static void foo_all(struct foo *foo, int end)
 - Corpus: "Please use braces for multiline blocks."
   <ed106e77-ef3f-4789-d0be-6c16f6405004@linux.intel.com>
   (platform-driver-x86).
+- Corpus findings (``/work/shared/corpus`` (2296 patch mails of linux-edac, linux-hwmon, linux-hyperv, platform-driver-x86)) with the rule forced on every file (``--select
+  RB505``): 479 in 242 patch mails, most of them ``if (IS_ERR(x)) return
+  dev_err_probe(dev, ..., "...")`` over two lines, which only tip-style
+  maintainers ask to brace; 50 read at random after dropping trailing
+  comments on the ``if`` line: 50 bodies over several lines as tip's rule
+  describes them.  With the built-in profiles: 20 (18 tip, 2 kvm-x86).
 """
 
 from __future__ import annotations

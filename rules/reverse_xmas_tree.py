@@ -64,13 +64,20 @@ int tdx_module_shutdown(void)
   Documentation/process/maintainer-netdev.rst, "Local variable ordering
   ("reverse xmas tree", "RCS")"; Documentation/process/maintainer-kvm-x86.rst:
   "isn't strictly required, though it is still preferred".
-- Corpus replies asking for it (``/work/shared/corpus``): 7 comments under a
-  quoted added line, e.g. Borislav Petkov on linux-edac "The EDAC tree
-  preferred ordering of variable declarations at the beginning of a
-  function is reverse fir tree order" <Y4DbXaan258cZK+q@zn.tnic>, Ilpo
-  Jarvinen "Reverse xmas-tree order."
+- Corpus replies asking for it (``/work/shared/corpus`` (2296 patch mails of linux-edac, linux-hwmon, linux-hyperv, platform-driver-x86)): 7 comments under a quoted added
+  line, e.g. Borislav Petkov on linux-edac "The EDAC tree preferred
+  ordering of variable declarations at the beginning of a function is
+  reverse fir tree order" <Y4DbXaan258cZK+q@zn.tnic>, Ilpo Jarvinen
+  "Reverse xmas-tree order."
   <b8e7c1d5-354c-5ebb-93f0-c4b8fcc23d43@linux.intel.com>,
   <CAH-L+nPGGhgDFge0Ov4rX_7vUyLN8uu51cks80=kt38h22N7zQ@mail.gmail.com> (RCT).
+- Corpus findings with the rule forced on every file (``--select
+  RB503``): 692 in 287 patch mails; 50 read at random: 50 true breaks of
+  the longest-first order between two lines that do not depend on each
+  other.  With the built-in profiles (no ``--select``): 63, 58 in tip
+  files, 3 in netdev files (WARNING), 2 in kvm-x86 files (CHECK).
+- ``reference/tdx-module-update-v8.mbox``, v8 16/21 adds ``u64 err;``
+  above ``int ret, cpu;`` in a sorted block (tdx.c:1243).
 """
 
 from __future__ import annotations

@@ -50,6 +50,10 @@ static int foo_bar(struct device *dev)
 
 ## References
 - Documentation/process/maintainer-tip.rst, "Variable declarations".
+- Corpus findings (``/work/shared/corpus`` (2296 patch mails of linux-edac, linux-hwmon, linux-hyperv, platform-driver-x86)) with the rule forced on every file (``--select
+  RB504``): 126 in 63 patch mails; 50 read at random: 50 local
+  declarations with an initializer over several lines (``container_of()``
+  calls above all).  With the built-in profiles: 20, all in tip files.
 """
 
 from __future__ import annotations

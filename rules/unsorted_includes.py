@@ -40,17 +40,25 @@ static int foo;
 ```
 
 ## References
-- Corpus replies (``/work/shared/corpus``): 10 comments in 8 review mails
-  ask to sort added ``#include`` lines, most by Guenter Roeck on
-  linux-hwmon: "Alphabetic include file order, please."
+- Corpus replies (``/work/shared/corpus`` (2296 patch mails of linux-edac, linux-hwmon, linux-hyperv, platform-driver-x86)): 10 comments in 9 review mails ask to sort added
+  ``#include`` lines, 7 on linux-hwmon (5 by Guenter Roeck) and 3 on
+  platform-driver-x86: "Alphabetic include file order, please."
   <e0d1a13c-e475-2b9f-c951-92aeb1dce9c0@roeck-us.net>, "Alphabetic order,
   please." <b44120d8-67fe-4ba3-bc76-80a5a0970dad@roeck-us.net>,
   <337d718b-e240-5d02-6a86-488ab8a0f25a@roeck-us.net>, "Please sort header
   files alphabetically."
   <CABMQnVK5_gq2+ftMDdJuzdGY131==OEsxuF9hCqT=KmQw-fYoA@mail.gmail.com>;
-  Ilpo Jarvinen "Always use alphabetical order within each block of
-  includes (such as those under linux/)."
+  "if we want to maintain the sort, "platform_device" should come after
+  "platform_data"." <ZLS6dchiyqFQlRwJ@google.com> (RB509 flags that line
+  of cros_ec.c); Ilpo Jarvinen "Always use alphabetical order within each
+  block of includes (such as those under linux/)."
   <ed106e77-ef3f-4789-d0be-6c16f6405004@linux.intel.com>.
+- Corpus findings (``--select RB509``): 133 in 105 patch mails; 50 read
+  at random: 50 added lines out of order by every usual collation; one
+  finding of the 133 is a user-space test program outside ``tools/``.
+  Before the punctuation-insensitive orders and ``<...>``-only runs there
+  were 201, a third of them ``clk.h``/``clk-provider.h``,
+  ``module.h``/``mod_devicetable.h`` pairs or local headers.
 """
 
 from __future__ import annotations

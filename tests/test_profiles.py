@@ -208,6 +208,24 @@ def test_engine_asks_each_file_its_profile():
     assert {f.profile for f in findings if f.path == "drivers/hwmon/foo.c"} <= {"default"}
 
 
+def test_blank_line_after_block_leaves_functions_else_and_preprocessor_alone():
+    text = (
+        "diff --git a/arch/x86/kernel/foo.c b/arch/x86/kernel/foo.c\n"
+        "--- a/arch/x86/kernel/foo.c\n+++ b/arch/x86/kernel/foo.c\n"
+        "@@ -10,4 +10,14 @@ static void foo(int a)\n"
+        " {\n"
+        "+\tif (a) {\n+\t\tbar();\n+\t\tbaz();\n+\t} else {\n+\t\tqux();\n+\t}\n"
+        "+#ifdef CONFIG_FOO\n+\tfoo_more();\n+#endif\n"
+        " }\n"
+        "+static void next(void)\n"
+        " {\n"
+        " }\n"
+    )
+    patch = docs.example_patch("diff", {}, text, title="blank")
+    findings = review(patch, profiles.builtin(CATALOGUE))
+    assert not [f for f in findings if f.rule.code == "RB101"], [(f.line, f.message) for f in findings]
+
+
 def test_rules_off_by_default_do_not_run_without_a_profile_asking():
     patch = patch_of("drivers/hwmon/foo.c")
     assert not [f for f in review(patch, profiles.builtin(CATALOGUE)) if f.rule.code in ("RB503", "RB101")]
