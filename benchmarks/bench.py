@@ -175,14 +175,33 @@ def child_env() -> dict[str, str]:
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
-    """Wall time, peak RSS (kB) and exit status of one process."""
+    """Wall time, peak RSS (kB) and exit status of one process.
+
+    The peak is the child's own VmHWM, polled from /proc while it runs:
+    wait4's ru_maxrss is no good here, as Linux carries the high-water mark
+    of the forked copy of this (big) process across exec.
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, cwd=cwd, env=child_env())
-    _, status, usage = os.wait4(proc.pid, 0)
+    status_file = f"/proc/{proc.pid}/status"
+    peak = 0
+    while True:
+        try:
+            with open(status_file) as fh:
+                for line in fh:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]))
+                        break
+        except (OSError, ValueError):
+            pass
+        done, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.01)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, proc.returncode
+    return elapsed, peak or usage.ru_maxrss, proc.returncode
 
 
 def reviewbot_cmd() -> list[str]:
