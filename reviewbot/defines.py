@@ -24,7 +24,7 @@ def strip_comments(text: str) -> str:
     return text.strip()
 
 
-def _logical_lines(lines: Iterable[Line]) -> Iterator[tuple[Line, str]]:
+def logical_lines(lines: Iterable[Line]) -> Iterator[tuple[Line, str]]:
     """Join backslash continuations; yield (first line, joined text)."""
     first: Line | None = None
     parts: list[str] = []
@@ -95,7 +95,7 @@ def file_defines(fc: FileChange) -> Iterator[Define]:
         post = [ln for ln in hunk.lines if ln.kind != "-"]
         pre = [ln for ln in hunk.lines if ln.kind != "+"]
         for view, kinds in ((post, "+ "), (pre, "-")):
-            for first, text in _live(_logical_lines(view)):
+            for first, text in _live(logical_lines(view)):
                 if first.kind not in kinds or "define" not in text:
                     continue
                 parsed = parse_define(text)

@@ -80,7 +80,7 @@ from dataclasses import dataclass
 from collections import Counter
 from typing import Iterable, Iterator
 
-from reviewbot.defines import parse_define
+from reviewbot.defines import logical_lines, parse_define
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
 from reviewbot.rules.positive_errno import ERRNO_NAMES
 
@@ -128,21 +128,6 @@ class Block:
     defines: list[Code]
 
 
-def _logical(lines):
-    first, parts = None, []
-    for ln in lines:
-        if first is None:
-            first = ln
-        if ln.text.endswith("\\"):
-            parts.append(ln.text[:-1])
-            continue
-        parts.append(ln.text)
-        yield first, " ".join(parts)
-        first, parts = None, []
-    if first is not None:
-        yield first, " ".join(parts)
-
-
 def blocks(lines) -> Iterator[Block]:
     """Runs of object-like ``#define`` lines of one hunk's post-image.
 
@@ -151,7 +136,7 @@ def blocks(lines) -> Iterator[Block]:
     current: Block | None = None
     comment: list[str] = []
     in_comment = False
-    for first, text in _logical(lines):
+    for first, text in logical_lines(lines):
         s = text.strip()
         if in_comment or s.startswith(("/*", "//")):
             if not in_comment and s.startswith("/*"):

@@ -98,7 +98,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from reviewbot.defines import parse_define, strip_comments
+from reviewbot.defines import logical_lines, parse_define, strip_comments
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
 
 RULE = Rule(
@@ -137,21 +137,6 @@ class _HunkScan:
     occurrences: tuple[Occurrence, ...]
     barriers: tuple[int, ...]  # #else/#elif/#endif of a group opened before the hunk; #include
     undefs: dict  # name -> positions of #undef NAME
-
-
-def _logical(lines) -> Iterator[tuple[object, str]]:
-    first, parts = None, []
-    for ln in lines:
-        if first is None:
-            first = ln
-        if ln.text.endswith("\\"):
-            parts.append(ln.text[:-1])
-            continue
-        parts.append(ln.text)
-        yield first, " ".join(parts)
-        first, parts = None, []
-    if first is not None:
-        yield first, " ".join(parts)
 
 
 def _uncomment(text: str, in_comment: bool) -> tuple[str, bool]:
@@ -204,7 +189,7 @@ def scan_hunk(path: str, hunk_index: int, lines) -> _HunkScan:
     opened: _Group | None = None  # the group whose first line comes next
     after_undef: set[str] = set()  # #undef right before (blank/comment lines aside)
     in_comment = False
-    for pos, (first, text) in enumerate(_logical(lines)):
+    for pos, (first, text) in enumerate(logical_lines(lines)):
         text, in_comment = _uncomment(text, in_comment)
         m = _DIRECTIVE.match(text)
         if not m:
