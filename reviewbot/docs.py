@@ -69,10 +69,18 @@ def example_patch(lang: str, opts: dict[str, str], code: str, title: str = "exam
         diff = code
     else:
         diff = _new_file_diff(opts.get("path", "drivers/misc/example.c"), code)
+    patch = parse_patch(_doc_mail(diff, f"[PATCH] {title}", title, ""))
+    if patch is None:
+        raise ValueError(f"doc example {title!r} holds no diff")
+    return patch
+
+
+def _doc_mail(diff: str, subject: str, title: str, suffix: str) -> Mail:
+    """The mail a doc example's diff is reviewed as."""
     body = f"Example for the rule documentation.\n\nSigned-off-by: A U Thor <author@example.org>\n---\n{diff}"
-    mail = Mail(
-        message_id=f"{title}@reviewbot.invalid",
-        subject=f"[PATCH] {title}",
+    return Mail(
+        message_id=f"{title}{suffix and '-' + suffix}@reviewbot.invalid",
+        subject=subject,
         from_="A U Thor <author@example.org>",
         to=(),
         cc=(),
@@ -80,12 +88,8 @@ def example_patch(lang: str, opts: dict[str, str], code: str, title: str = "exam
         in_reply_to="",
         references=(),
         body=body,
-        source=f"<doc:{title}>",
+        source=f"<doc:{title}{suffix and '#' + suffix}>",
     )
-    patch = parse_patch(mail)
-    if patch is None:
-        raise ValueError(f"doc example {title!r} holds no diff")
-    return patch
 
 
 _PATCH_MARK = re.compile(r"^# (\[PATCH[^\]]*\] .+?)\s*$", re.M)
@@ -105,20 +109,7 @@ def example_series(code: str, title: str = "example") -> Series:
     patches = []
     for i, m in enumerate(marks):
         diff = code[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(code)].lstrip("\n")
-        body = f"Example for the rule documentation.\n\nSigned-off-by: A U Thor <author@example.org>\n---\n{diff}"
-        mail = Mail(
-            message_id=f"{title}-{i + 1}@reviewbot.invalid",
-            subject=m.group(1),
-            from_="A U Thor <author@example.org>",
-            to=(),
-            cc=(),
-            date="Mon, 27 Apr 2026 12:00:00 +0000",
-            in_reply_to="",
-            references=(),
-            body=body,
-            source=f"<doc:{title}#{i + 1}>",
-        )
-        patch = parse_patch(mail)
+        patch = parse_patch(_doc_mail(diff, m.group(1), title, str(i + 1)))
         if patch is None:
             raise ValueError(f"doc example {title!r}, patch {i + 1} holds no diff")
         patches.append(patch)
