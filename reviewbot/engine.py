@@ -127,6 +127,7 @@ class Engine:
         self.post_images = post_images
         self.limits = limits  # parse time and syntax nodes per patch
         self.memo = Memo()  # per run: series blame, anatomy of each patch
+        self.jobs = 1  # processes for run() (reviewbot/parallel.py); 0: one per CPU
         self._parser = None
         self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
 
@@ -241,25 +242,42 @@ class Engine:
         findings.sort(key=lambda f: (order.get(f.path, len(order)), f.line or 0, f.rule.code))
         return tuple(findings), tuple(problems)
 
+    def review_series(self, series: Series) -> list[tuple[tuple[Finding, ...] | None, tuple[InputProblem, ...]]]:
+        """Per patch (and extra) of ``series``: its findings (None when it
+        could not be reviewed) and its problems."""
+        out: list[tuple[tuple[Finding, ...] | None, tuple[InputProblem, ...]]] = []
+        for patch in (*series.patches, *series.extras):
+            try:
+                out.append(self.review(patch, series))
+            except LimitExceeded as exc:  # reported and skipped, even in strict mode
+                out.append((None, (InputProblem(_source(patch), str(exc)),)))
+            except Exception as exc:
+                if self.strict:
+                    raise
+                msg = f"cannot review: {type(exc).__name__}: {exc}".splitlines()[0]
+                out.append((None, (InputProblem(_source(patch), msg),)))
+        return out
+
     def run(self, series_list: Sequence[Series], problems: Sequence[InputProblem] = (), messages: int = 0) -> RunResult:
         results: list[PatchResult] = []
         all_problems = list(problems)
-        for series in series_list:
-            for patch in (*series.patches, *series.extras):
-                try:
-                    findings, probs = self.review(patch, series)
-                except LimitExceeded as exc:  # reported and skipped, even in strict mode
-                    all_problems.append(InputProblem(_source(patch), str(exc)))
-                    continue
-                except Exception as exc:
-                    if self.strict:
-                        raise
-                    all_problems.append(
-                        InputProblem(_source(patch), f"cannot review: {type(exc).__name__}: {exc}".splitlines()[0])
-                    )
-                    continue
+        series_list = list(series_list)
+        jobs = 1
+        if self.jobs != 1:
+            from .parallel import effective_jobs
+
+            jobs = effective_jobs(self.jobs, sum(len(s.patches) + len(s.extras) for s in series_list))
+        if jobs > 1:
+            from .parallel import map_series
+
+            outcomes: Iterable = map_series(self.review_series, series_list, jobs)
+        else:
+            outcomes = map(self.review_series, series_list)
+        for series, outcome in zip(series_list, outcomes):
+            for patch, (findings, probs) in zip((*series.patches, *series.extras), outcome):
                 all_problems.extend(probs)
-                results.append(PatchResult(patch, series, findings))
+                if findings is not None:
+                    results.append(PatchResult(patch, series, findings))
         return RunResult(tuple(results), tuple(all_problems), messages, len(series_list))
 
 

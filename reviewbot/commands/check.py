@@ -38,6 +38,9 @@ def add_arguments(c) -> None:
     from ..limits import add_arguments as add_limit_arguments
 
     add_limit_arguments(c)
+    c.add_argument("--jobs", "-j", default="auto", metavar="N",
+                   help="review in N processes, a series per task (default: auto, one per CPU; runs of a few "
+                   "patches stay in one process)")
     c.add_argument("--stream", action="store_true",
                    help="read and review a big archive window by window, in bounded memory (series whose mails "
                    "are thousands of messages apart are reviewed apart)")
@@ -59,6 +62,13 @@ def run(args) -> int:
 
     try:
         limits = limits_from_args(args)
+    except ValueError as exc:
+        err(str(exc))
+        return EXIT_ERROR
+    from ..parallel import parse_jobs
+
+    try:
+        jobs = parse_jobs(args.jobs)
     except ValueError as exc:
         err(str(exc))
         return EXIT_ERROR
@@ -119,6 +129,7 @@ def run(args) -> int:
 
             engine = Engine(rules, limits=limits, tree=tree)
             engine.profiles = profiles
+            engine.jobs = jobs
             result = loaded = review_stream(args.paths, sys.stdin.buffer, engine, limits)
         else:
             loaded = load(args.paths, sys.stdin.buffer, limits)  # "-" or no path: stdin
@@ -127,6 +138,7 @@ def run(args) -> int:
                 tree.register(loaded.series)
             engine = Engine(rules, limits=limits, tree=tree)
             engine.profiles = profiles
+            engine.jobs = jobs
             result = engine.run(loaded.series, problems, loaded.messages)
     if known is not None:
         from ..baseline import subtract

@@ -1,0 +1,90 @@
+"""Review the series of a run in several processes (``check --jobs N``).
+
+The unit of work is a series: the rules that look across a series (blame,
+churn, refactor order) share per-series values through the engine's memo,
+so the patches of one series stay in one process.  Workers are forked
+after the mail is loaded and the rules imported: they inherit the engine
+and the series without pickling them, and send back only what the parent
+cannot rebuild, the findings and problems of each patch, in input order.
+
+Forking is Linux/BSD only; elsewhere, and for runs too small to gain from
+it, the engine reviews in its own process.  A worker that dies (killed,
+out of memory) does not lose the run: the series it had not returned are
+reviewed in the parent.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    from .model import Series
+
+MIN_PATCHES_PER_JOB = 8  # below this a fork costs more than it saves
+
+Outcome = list  # per patch of a series: (findings or None, problems)
+
+# The work of the worker processes: set in each worker by _start (after
+# the fork), never in the parent.  A fork child has its own copy.
+_WORK: dict = {}
+
+
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_jobs(text: str) -> int:
+    """``--jobs``: a positive number, or "auto" (0) for one per CPU."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"--jobs: {text!r} is not a number or 'auto'") from None
+    if n < 1:
+        raise ValueError("--jobs: give 1 or more (or 'auto')")
+    return n
+
+
+def effective_jobs(jobs: int, patches: int) -> int:
+    """How many processes a run of ``patches`` patches uses: ``jobs``
+    (0: one per CPU), but no more than MIN_PATCHES_PER_JOB patches each."""
+    want = available_cpus() if jobs == 0 else jobs
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(want, patches // MIN_PATCHES_PER_JOB))
+
+
+def _start(review: Callable[["Series"], Outcome], series_list: Sequence["Series"]) -> None:
+    _WORK["review"] = review
+    _WORK["series"] = series_list
+
+
+def _one(index: int) -> Outcome:
+    return _WORK["review"](_WORK["series"][index])
+
+
+def map_series(
+    review: Callable[["Series"], Outcome], series_list: Sequence["Series"], jobs: int
+) -> Iterator[Outcome]:
+    """``review(series)`` for each series, in order, in ``jobs`` forked
+    processes."""
+    done = 0
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(1, len(series_list) // (jobs * 16))
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_start, initargs=(review, series_list)) as pool:
+            for outcome in pool.map(_one, range(len(series_list)), chunksize=chunk):
+                yield outcome
+                done += 1
+    except BrokenProcessPool:
+        pass  # a worker died: the parent reviews what is left
+    for series in series_list[done:]:
+        yield review(series)
