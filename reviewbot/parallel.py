@@ -15,10 +15,9 @@ reviewed in the parent.
 
 from __future__ import annotations
 
-import multiprocessing
+import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import sys
 from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 if TYPE_CHECKING:
@@ -56,10 +55,16 @@ def parse_jobs(text: str) -> int:
 def effective_jobs(jobs: int, patches: int) -> int:
     """How many processes a run of ``patches`` patches uses: ``jobs``
     (0: one per CPU), but no more than MIN_PATCHES_PER_JOB patches each."""
+    if patches < 2 * MIN_PATCHES_PER_JOB or not can_fork():
+        return 1  # (and multiprocessing is not even imported: a one-patch run starts fast)
     want = available_cpus() if jobs == 0 else jobs
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
     return max(1, min(want, patches // MIN_PATCHES_PER_JOB))
+
+
+def can_fork() -> bool:
+    """Workers are forked: Linux and the BSDs (macOS can fork, but its
+    system libraries are not safe to use in a forked child)."""
+    return hasattr(os, "fork") and sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd"))
 
 
 def _start(review: Callable[["Series"], Outcome], series_list: Sequence["Series"]) -> None:
@@ -76,9 +81,16 @@ def map_series(
 ) -> Iterator[Outcome]:
     """``review(series)`` for each series, in order, in ``jobs`` forked
     processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     done = 0
     ctx = multiprocessing.get_context("fork")
     chunk = max(1, len(series_list) // (jobs * 16))
+    # the workers' garbage collector would otherwise walk (and so copy) every
+    # object inherited from the parent: the loaded mail of the whole run
+    gc.freeze()
     try:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_start, initargs=(review, series_list)) as pool:
             for outcome in pool.map(_one, range(len(series_list)), chunksize=chunk):
@@ -86,5 +98,7 @@ def map_series(
                 done += 1
     except BrokenProcessPool:
         pass  # a worker died: the parent reviews what is left
+    finally:
+        gc.unfreeze()
     for series in series_list[done:]:
         yield review(series)

@@ -15,7 +15,7 @@ from reviewbot.loader import load
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 SERIES = FIXTURES / "tdx-module-update-v8.mbox"
 
-pytestmark = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
+pytestmark = pytest.mark.skipif(not parallel.can_fork(),
                                 reason="--jobs forks; this platform cannot")
 
 
