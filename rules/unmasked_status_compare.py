@@ -146,7 +146,7 @@ class _Learned:
         word is one of these (None: all)."""
         self.ctx = ctx
         self.words = words
-        self.macros = ctx.macros if ctx.macros is not None else MacroContext(ctx.patch)
+        self.macros = ctx.macros if ctx.macros is not None else MacroContext(ctx.patch, memo=ctx.memo)
         self.scopes: dict[str, object] = {}
         self.helpers = self.macros.mask_helpers()
         self.families: list[Family] = []
