@@ -180,11 +180,14 @@ def return_types(text: str) -> Iterator[tuple[str, str, int]]:
         yield name, " ".join(m.group(1).split()), text.count("\n", 0, m.start()) + 1
 
 
-_HELPER_FN = re.compile(
-    r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*\)\s*\{\s*"
-    r"return\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)?\s*;\s*\}",
-    re.S,
+# the body ``) { return (x & MASK); }``: rare, and cheap to look for (it
+# starts with a ')'), unlike a whole helper, which may start at any word
+_HELPER_BODY = (
+    r"\)\s*\{\s*"
+    r"return\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)?\s*;\s*\}"
 )
+_HELPER_TAIL = re.compile(_HELPER_BODY)
+_HELPER_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*" + _HELPER_BODY, re.S)
 _HELPER_MACRO = re.compile(r"^\(*\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)*$")
 
 
@@ -193,10 +196,12 @@ def mask_helpers(text: str) -> Iterator[tuple[str, str, int]]:
     their one argument under a named mask."""
     if "&" not in text:
         return
-    for m in _HELPER_FN.finditer(_COMMENT.sub(" ", text) if "/*" in text else text):
-        fn, param, used, mask = m.groups()
-        if param == used:
-            yield fn, mask, text.count("\n", 0, m.start()) + 1
+    code = _COMMENT.sub(" ", text) if "/*" in text else text
+    if _HELPER_TAIL.search(code):  # else no helper can match
+        for m in _HELPER_FN.finditer(code):
+            fn, param, used, mask = m.groups()
+            if param == used:
+                yield fn, mask, text.count("\n", 0, m.start()) + 1
     for d in defines(text):
         if d.params and len(d.params) == 1:
             mm = _HELPER_MACRO.match(d.value)
@@ -255,28 +260,34 @@ def masked_compares(text: str, helpers: frozenset[str] | set[str] = frozenset())
     ``helpers`` (mask helper names)."""
     if "&" not in text and not helpers:
         return
-    if "==" not in text and "!=" not in text and "case" not in text:
+    equality = "==" in text or "!=" in text  # the compares below need one, or a switch
+    switch = "switch" in text
+    if not equality and not switch:
         return
-    for m in _MASKED_L.finditer(text):
-        mask, const = m.group(1), m.group(2)
-        if mask != const and const not in _BAD_CONST:
-            yield Compare(mask, const, _line(text, m.start()))
-    for m in _MASKED_R.finditer(text):
-        const, mask = m.group(1), m.group(2)
-        if mask != const and const not in _BAD_CONST:
-            yield Compare(mask, const, _line(text, m.start()))
-    for m in _SWITCH_MASK.finditer(text):
-        for const, pos in _switch_cases(text, m.end() - 1):
-            yield Compare(m.group(1), const, _line(text, pos))
+    if equality and "&" in text:
+        for m in _MASKED_L.finditer(text):
+            mask, const = m.group(1), m.group(2)
+            if mask != const and const not in _BAD_CONST:
+                yield Compare(mask, const, _line(text, m.start()))
+        for m in _MASKED_R.finditer(text):
+            const, mask = m.group(1), m.group(2)
+            if mask != const and const not in _BAD_CONST:
+                yield Compare(mask, const, _line(text, m.start()))
+    if switch and "&" in text:
+        for m in _SWITCH_MASK.finditer(text):
+            for const, pos in _switch_cases(text, m.end() - 1):
+                yield Compare(m.group(1), const, _line(text, pos))
     if not helpers:
         return
-    for m in _CALL_L.finditer(text):
-        if m.group(1) in helpers and m.group(3) not in _BAD_CONST:
-            yield Compare(f"{m.group(1)}()", m.group(3), _line(text, m.start()), helper=True)
-    for m in _CALL_R.finditer(text):
-        if m.group(2) in helpers and m.group(1) not in _BAD_CONST:
-            yield Compare(f"{m.group(2)}()", m.group(1), _line(text, m.start()), helper=True)
-    for m in _SWITCH_CALL.finditer(text):
-        if m.group(1) in helpers:
-            for const, pos in _switch_cases(text, m.end() - 1):
-                yield Compare(f"{m.group(1)}()", const, _line(text, pos), helper=True)
+    if equality:
+        for m in _CALL_L.finditer(text):
+            if m.group(1) in helpers and m.group(3) not in _BAD_CONST:
+                yield Compare(f"{m.group(1)}()", m.group(3), _line(text, m.start()), helper=True)
+        for m in _CALL_R.finditer(text):
+            if m.group(2) in helpers and m.group(1) not in _BAD_CONST:
+                yield Compare(f"{m.group(2)}()", m.group(1), _line(text, m.start()), helper=True)
+    if switch:
+        for m in _SWITCH_CALL.finditer(text):
+            if m.group(1) in helpers:
+                for const, pos in _switch_cases(text, m.end() - 1):
+                    yield Compare(f"{m.group(1)}()", const, _line(text, pos), helper=True)
