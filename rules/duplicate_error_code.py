@@ -269,6 +269,8 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         for hunk in fc.hunks:
             if not hunk.added:
                 continue
+            if sum("define" in ln.text for ln in hunk.lines if ln.kind != "-") < 2:
+                continue  # a block needs two #define lines
             for block in blocks(hunk.post_image()):
                 if len(block.defines) < 2 or not any(c.kind == "+" for c in block.defines):
                     continue
