@@ -180,14 +180,32 @@ def return_types(text: str) -> Iterator[tuple[str, str, int]]:
         yield name, " ".join(m.group(1).split()), text.count("\n", 0, m.start()) + 1
 
 
-# the body ``) { return (x & MASK); }``: rare, and cheap to look for (it
-# starts with a ')'), unlike a whole helper, which may start at any word
-_HELPER_BODY = (
+@dataclass(frozen=True)
+class _Scan:
+    """A regex that starts with a word (``\\b\\w+``), and the rest of it.
+
+    The regex engine tries such a pattern at every word of the text, while
+    it skips ahead to the first character of a pattern that starts with a
+    literal or a class: searching for the rest first is many times faster,
+    and when the rest is nowhere, the whole cannot match either."""
+
+    whole: re.Pattern
+    rest: re.Pattern
+
+    @classmethod
+    def of(cls, head: str, rest: str, flags: int = 0) -> "_Scan":
+        return cls(re.compile(head + rest, flags), re.compile(rest, flags))
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        return self.whole.finditer(text) if self.rest.search(text) else iter(())
+
+
+_HELPER_FN = _Scan.of(
+    r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*",
     r"\)\s*\{\s*"
-    r"return\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)?\s*;\s*\}"
+    r"return\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)?\s*;\s*\}",
+    re.S,
 )
-_HELPER_TAIL = re.compile(_HELPER_BODY)
-_HELPER_FN = re.compile(r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*" + _HELPER_BODY, re.S)
 _HELPER_MACRO = re.compile(r"^\(*\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)*$")
 
 
@@ -196,12 +214,10 @@ def mask_helpers(text: str) -> Iterator[tuple[str, str, int]]:
     their one argument under a named mask."""
     if "&" not in text:
         return
-    code = _COMMENT.sub(" ", text) if "/*" in text else text
-    if _HELPER_TAIL.search(code):  # else no helper can match
-        for m in _HELPER_FN.finditer(code):
-            fn, param, used, mask = m.groups()
-            if param == used:
-                yield fn, mask, text.count("\n", 0, m.start()) + 1
+    for m in _HELPER_FN.finditer(_COMMENT.sub(" ", text) if "/*" in text else text):
+        fn, param, used, mask = m.groups()
+        if param == used:
+            yield fn, mask, text.count("\n", 0, m.start()) + 1
     for d in defines(text):
         if d.params and len(d.params) == 1:
             mm = _HELPER_MACRO.match(d.value)
@@ -224,13 +240,13 @@ _CONST = r"[A-Z_][A-Z0-9_]*"
 _MASKED_L = re.compile(
     r"\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()"
 )
-_MASKED_R = re.compile(
-    r"\b(" + _CONST + r")\s*\)?\s*[!=]=\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)"
+_MASKED_R = _Scan.of(
+    r"\b(" + _CONST + r")\s*\)?\s*", r"[!=]=\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)"
 )
-_CALL_L = re.compile(r"\b([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()")
-_CALL_R = re.compile(r"\b(" + _CONST + r")\s*[!=]=\s*([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)")
-_SWITCH_MASK = re.compile(r"\bswitch\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*\{")
-_SWITCH_CALL = re.compile(r"\bswitch\s*\(\s*([a-z_]\w*)\s*\(\s*" + _OPERAND + r"\s*\)\s*\)\s*\{")
+_CALL_L = _Scan.of(r"\b([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*", r"\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()")
+_CALL_R = _Scan.of(r"\b(" + _CONST + r")\s*", r"[!=]=\s*([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)")
+_SWITCH_MASK = _Scan.of(r"\b", r"switch\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*\{")
+_SWITCH_CALL = _Scan.of(r"\b", r"switch\s*\(\s*([a-z_]\w*)\s*\(\s*" + _OPERAND + r"\s*\)\s*\)\s*\{")
 _CASE = re.compile(r"\bcase\s+\(?\s*(" + _CONST + r")\s*\)?\s*:")
 _BAD_CONST = frozenset({"NULL"})
 
