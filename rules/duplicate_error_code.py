@@ -267,10 +267,10 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         if fc.is_deleted or fc.is_binary or not fc.path.endswith((".c", ".h")):
             continue
         for hunk in fc.hunks:
+            if "\n".join([ln.text for ln in hunk.lines]).count("define") < 2:
+                continue  # a block needs two #define lines: cheap first
             if not hunk.added:
                 continue
-            if sum("define" in ln.text for ln in hunk.lines if ln.kind != "-") < 2:
-                continue  # a block needs two #define lines
             for block in blocks(hunk.post_image()):
                 if len(block.defines) < 2 or not any(c.kind == "+" for c in block.defines):
                     continue

@@ -157,11 +157,14 @@ def _neighbours(unit, line: int, step: int) -> list[str] | None:
 def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit, node in ctx.nodes(*_STATEMENTS):
         line = unit.line(node)
-        if line is None or not unit.is_added(line) or unit.end_line(node) != line:
+        if not unit.is_added(line):
             continue
         text = unit.line_text(line)
-        if _GAP.search(text) is None:
+        inside = text.lstrip()
+        if ("\t" not in inside and "  " not in inside) or _GAP.search(text) is None:
             continue  # cheap first: blanking literals and cutting comments makes no gap
+        if unit.end_line(node) != line:
+            continue
         parent = node.parent
         if parent is None or parent.type not in _BODIES or node.has_error:
             continue

@@ -335,15 +335,20 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
             userspace[unit.path] = bool(_USERSPACE.search(unit.path))
         if userspace[unit.path]:
             continue
-        line = unit.line(node)
-        if not unit.is_added(line):
-            continue
         if node.type == "return_statement":
+            line = unit.line(node)
+            if not unit.is_added(line):
+                continue
             found = _positive(unit, _expr(node), macros)
             what = "return"
         else:
-            found = _err_ptr_arg(unit, node, macros)
-            if found is not None and node.parent is not None and node.parent.type == "return_statement":
+            found = _err_ptr_arg(unit, node, macros)  # cheap first for a call: None for most
+            if found is None:
+                continue
+            line = unit.line(node)
+            if not unit.is_added(line):
+                continue
+            if node.parent is not None and node.parent.type == "return_statement":
                 continue  # reported as a return
             what = "ERR_PTR"
         if found is None or (id(unit), node.start_byte) in seen:
