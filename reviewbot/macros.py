@@ -54,7 +54,7 @@ class Seen:
 
 
 def _hunk_text(fc, kinds: str) -> str:
-    return "\n".join(ln.text for h in fc.hunks for ln in h.lines if ln.kind in kinds)
+    return "\n".join([ln.text for h in fc.hunks for ln in h.lines if ln.kind in kinds])
 
 
 def _patch_returns(patch: "Patch") -> tuple[tuple[str, str], ...]:
@@ -87,7 +87,7 @@ def _patch_compares(patch: "Patch", helpers: frozenset[str]) -> tuple[tuple[str,
         for h in fc.hunks:
             for kinds in (" +", "-"):
                 view = [ln for ln in h.lines if ln.kind in kinds or (kinds == "-" and ln.kind == " ")]
-                text = "\n".join(ln.text for ln in view)
+                text = "\n".join([ln.text for ln in view])
                 for c in cscan.masked_compares(text, helpers):
                     ln = view[c.line - 1] if c.line - 1 < len(view) else None
                     num = (ln.new if ln is not None and ln.new is not None else (ln.old if ln else None))

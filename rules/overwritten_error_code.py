@@ -208,9 +208,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
 def _assigned_call(unit, stmt):
     """(variable, callee) of ``var = call(...);`` or ``int var = call(...);``."""
     if stmt.type == "expression_statement":
-        e = stmt.named_child(0) if stmt.named_child_count else None
-        if e is not None and e.type == "comment":
-            e = next((c for c in stmt.named_children if c.type != "comment"), None)
+        e = next((c for c in stmt.named_children if c.type != "comment"), None)
         if e is None or e.type != "assignment_expression":
             return None, None
         op = e.child_by_field_name("operator")
