@@ -168,7 +168,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         parent = node.parent
         if parent is None or parent.type not in _BODIES or node.has_error:
             continue
-        if text.lstrip().startswith(("*", "/*", "//")):
+        if inside.startswith(("*", "/*", "//")):
             continue  # a comment the hunk cut
         code = code_part(text)
         m = _GAP.search(code)
