@@ -180,8 +180,29 @@ def return_types(text: str) -> Iterator[tuple[str, str, int]]:
         yield name, " ".join(m.group(1).split()), text.count("\n", 0, m.start()) + 1
 
 
-_HELPER_FN = re.compile(
-    r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*\)\s*\{\s*"
+@dataclass(frozen=True)
+class _Scan:
+    """A regex that starts with a word (``\\b\\w+``), and the rest of it.
+
+    The regex engine tries such a pattern at every word of the text, while
+    it skips ahead to the first character of a pattern that starts with a
+    literal or a class: searching for the rest first is many times faster,
+    and when the rest is nowhere, the whole cannot match either."""
+
+    whole: re.Pattern
+    rest: re.Pattern
+
+    @classmethod
+    def of(cls, head: str, rest: str, flags: int = 0) -> "_Scan":
+        return cls(re.compile(head + rest, flags), re.compile(rest, flags))
+
+    def finditer(self, text: str) -> Iterator[re.Match]:
+        return self.whole.finditer(text) if self.rest.search(text) else iter(())
+
+
+_HELPER_FN = _Scan.of(
+    r"\b([A-Za-z_]\w*)\s*\(\s*(?:const\s+)?[\w\s]*?\b([A-Za-z_]\w*)\s*",
+    r"\)\s*\{\s*"
     r"return\s*\(?\s*\(?\s*([A-Za-z_]\w*)\s*\)?\s*&\s*\(?\s*([A-Z_][A-Z0-9_]*)\s*\)?\s*\)?\s*;\s*\}",
     re.S,
 )
@@ -219,13 +240,13 @@ _CONST = r"[A-Z_][A-Z0-9_]*"
 _MASKED_L = re.compile(
     r"\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()"
 )
-_MASKED_R = re.compile(
-    r"\b(" + _CONST + r")\s*\)?\s*[!=]=\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)"
+_MASKED_R = _Scan.of(
+    r"\b(" + _CONST + r")\s*\)?\s*", r"[!=]=\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)"
 )
-_CALL_L = re.compile(r"\b([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()")
-_CALL_R = re.compile(r"\b(" + _CONST + r")\s*[!=]=\s*([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)")
-_SWITCH_MASK = re.compile(r"\bswitch\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*\{")
-_SWITCH_CALL = re.compile(r"\bswitch\s*\(\s*([a-z_]\w*)\s*\(\s*" + _OPERAND + r"\s*\)\s*\)\s*\{")
+_CALL_L = _Scan.of(r"\b([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*", r"\)\s*[!=]=\s*\(?\s*(" + _CONST + r")\b(?!\s*\()")
+_CALL_R = _Scan.of(r"\b(" + _CONST + r")\s*", r"[!=]=\s*([a-z_]\w*)\s*\(\s*(" + _OPERAND + r")\s*\)")
+_SWITCH_MASK = _Scan.of(r"\b", r"switch\s*\(\s*\(?\s*" + _OPERAND + r"\s*\)?\s*&\s*\(?\s*(" + _CONST + r")\s*\)?\s*\)\s*\{")
+_SWITCH_CALL = _Scan.of(r"\b", r"switch\s*\(\s*([a-z_]\w*)\s*\(\s*" + _OPERAND + r"\s*\)\s*\)\s*\{")
 _CASE = re.compile(r"\bcase\s+\(?\s*(" + _CONST + r")\s*\)?\s*:")
 _BAD_CONST = frozenset({"NULL"})
 
@@ -255,28 +276,34 @@ def masked_compares(text: str, helpers: frozenset[str] | set[str] = frozenset())
     ``helpers`` (mask helper names)."""
     if "&" not in text and not helpers:
         return
-    if "==" not in text and "!=" not in text and "case" not in text:
+    equality = "==" in text or "!=" in text  # the compares below need one, or a switch
+    switch = "switch" in text
+    if not equality and not switch:
         return
-    for m in _MASKED_L.finditer(text):
-        mask, const = m.group(1), m.group(2)
-        if mask != const and const not in _BAD_CONST:
-            yield Compare(mask, const, _line(text, m.start()))
-    for m in _MASKED_R.finditer(text):
-        const, mask = m.group(1), m.group(2)
-        if mask != const and const not in _BAD_CONST:
-            yield Compare(mask, const, _line(text, m.start()))
-    for m in _SWITCH_MASK.finditer(text):
-        for const, pos in _switch_cases(text, m.end() - 1):
-            yield Compare(m.group(1), const, _line(text, pos))
+    if equality and "&" in text:
+        for m in _MASKED_L.finditer(text):
+            mask, const = m.group(1), m.group(2)
+            if mask != const and const not in _BAD_CONST:
+                yield Compare(mask, const, _line(text, m.start()))
+        for m in _MASKED_R.finditer(text):
+            const, mask = m.group(1), m.group(2)
+            if mask != const and const not in _BAD_CONST:
+                yield Compare(mask, const, _line(text, m.start()))
+    if switch and "&" in text:
+        for m in _SWITCH_MASK.finditer(text):
+            for const, pos in _switch_cases(text, m.end() - 1):
+                yield Compare(m.group(1), const, _line(text, pos))
     if not helpers:
         return
-    for m in _CALL_L.finditer(text):
-        if m.group(1) in helpers and m.group(3) not in _BAD_CONST:
-            yield Compare(f"{m.group(1)}()", m.group(3), _line(text, m.start()), helper=True)
-    for m in _CALL_R.finditer(text):
-        if m.group(2) in helpers and m.group(1) not in _BAD_CONST:
-            yield Compare(f"{m.group(2)}()", m.group(1), _line(text, m.start()), helper=True)
-    for m in _SWITCH_CALL.finditer(text):
-        if m.group(1) in helpers:
-            for const, pos in _switch_cases(text, m.end() - 1):
-                yield Compare(f"{m.group(1)}()", const, _line(text, pos), helper=True)
+    if equality:
+        for m in _CALL_L.finditer(text):
+            if m.group(1) in helpers and m.group(3) not in _BAD_CONST:
+                yield Compare(f"{m.group(1)}()", m.group(3), _line(text, m.start()), helper=True)
+        for m in _CALL_R.finditer(text):
+            if m.group(2) in helpers and m.group(1) not in _BAD_CONST:
+                yield Compare(f"{m.group(2)}()", m.group(1), _line(text, m.start()), helper=True)
+    if switch:
+        for m in _SWITCH_CALL.finditer(text):
+            if m.group(1) in helpers:
+                for const, pos in _switch_cases(text, m.end() - 1):
+                    yield Compare(f"{m.group(1)}()", const, _line(text, pos), helper=True)

@@ -189,7 +189,7 @@ class Engine:
             return None
         from .macros import MacroContext
 
-        return MacroContext(patch, series, self.tree, texts)
+        return MacroContext(patch, series, self.tree, texts, memo=self.memo)
 
     def review(self, patch: Patch, series: Series | None = None) -> tuple[tuple[Finding, ...], tuple[InputProblem, ...]]:
         ctx = self.context(patch, series)

@@ -32,6 +32,7 @@ from .rule import Define
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Patch, Series
+    from .rule import Memo
     from .tree import KernelTree
 
 
@@ -53,7 +54,45 @@ class Seen:
 
 
 def _hunk_text(fc, kinds: str) -> str:
-    return "\n".join(ln.text for h in fc.hunks for ln in h.lines if ln.kind in kinds)
+    return "\n".join([ln.text for h in fc.hunks for ln in h.lines if ln.kind in kinds])
+
+
+def _patch_returns(patch: "Patch") -> tuple[tuple[str, str], ...]:
+    """(function, integer return type) declared on the post-image lines of ``patch``."""
+    return tuple(
+        (name, typ)
+        for fc in patch.files
+        if fc.is_c and not fc.is_deleted
+        for name, typ, _ in cscan.return_types(_hunk_text(fc, " +"))
+    )
+
+
+def _patch_helpers(patch: "Patch") -> tuple[tuple[str, str, str], ...]:
+    """(helper, mask, path) of the mask helpers on any line of ``patch``."""
+    return tuple(
+        (name, mask, fc.path)
+        for fc in patch.files
+        if fc.is_c
+        for name, mask, _line in cscan.mask_helpers(_hunk_text(fc, " +-"))
+    )
+
+
+def _patch_compares(patch: "Patch", helpers: frozenset[str]) -> tuple[tuple[str, str, str, int | None, bool], ...]:
+    """(via, const, path, line, helper) of the masked compares of ``patch``:
+    post-image lines first, then the pre-image, hunk by hunk."""
+    out = []
+    for fc in patch.files:
+        if not fc.is_c:
+            continue
+        for h in fc.hunks:
+            for kinds in (" +", "-"):
+                view = [ln for ln in h.lines if ln.kind in kinds or (kinds == "-" and ln.kind == " ")]
+                text = "\n".join([ln.text for ln in view])
+                for c in cscan.masked_compares(text, helpers):
+                    ln = view[c.line - 1] if c.line - 1 < len(view) else None
+                    num = (ln.new if ln is not None and ln.new is not None else (ln.old if ln else None))
+                    out.append((c.via, c.const, fc.path, num, c.helper))
+    return tuple(out)
 
 
 class _HeaderView:
@@ -76,13 +115,20 @@ class _HeaderView:
 
 class MacroContext:
     def __init__(self, patch: "Patch", series: "Series | None" = None, tree: "KernelTree | None" = None,
-                 texts: Iterable[tuple[str, str]] = ()) -> None:
+                 texts: Iterable[tuple[str, str]] = (), memo: "Memo | None" = None) -> None:
         """``texts``: (path, whole text) of the patch's post-image files
-        (from the tree), whose includes are followed."""
+        (from the tree), whose includes are followed.  ``memo`` (the
+        engine's): what is read from one patch of the series is read once
+        per run, not again for each of its siblings."""
         self.patch = patch
         self.series = series
         self.tree = tree
         self.texts = tuple(texts)
+        self.memo = memo
+
+    def _of_patch(self, name: str, patch: "Patch", make):
+        """``make()``, a fact of one patch alone: once per run with a memo."""
+        return make() if self.memo is None else self.memo.get(name, patch, make)
 
     # -- series
     @cached_property
@@ -97,7 +143,7 @@ class MacroContext:
 
         out: dict[str, list[Define]] = {}
         for p in self.others:
-            for d in patch_defines(p.files):
+            for d in self._of_patch("macros.defines", p, lambda p=p: patch_defines(p.files)):
                 if d.kind != "-":
                     out.setdefault(d.name, []).append(d)
         return out
@@ -207,10 +253,8 @@ class MacroContext:
     def _series_returns(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for p in (self.patch, *self.others):
-            for fc in p.files:
-                if fc.is_c and not fc.is_deleted:
-                    for name, typ, _ in cscan.return_types(_hunk_text(fc, " +")):
-                        out.setdefault(name, set()).add(typ)
+            for name, typ in self._of_patch("macros.returns", p, lambda p=p: _patch_returns(p)):
+                out.setdefault(name, set()).add(typ)
         return out
 
     @cached_property
@@ -236,10 +280,8 @@ class MacroContext:
     def _helpers(self) -> dict[str, tuple[str, str]]:
         out: dict[str, tuple[str, str]] = {}
         for p in (self.patch, *self.others):
-            for fc in p.files:
-                if fc.is_c:
-                    for name, mask, _line in cscan.mask_helpers(_hunk_text(fc, " +-")):
-                        out.setdefault(name, (mask, fc.path))
+            for name, mask, path in self._of_patch("macros.helpers", p, lambda p=p: _patch_helpers(p)):
+                out.setdefault(name, (mask, path))
         if self.tree is not None:
             for name, (mask, path, line) in self.tree.index(self.arch).helpers.items():
                 out.setdefault(name, (mask, f"{path}:{line}"))
@@ -259,21 +301,14 @@ class MacroContext:
 
     @cached_property
     def _compares(self) -> tuple[Seen, ...]:
-        helpers = set(self._helpers)
+        helpers = frozenset(self._helpers)
+        # the helpers differ with the tree (the headers of each patch's files)
+        key = "macros.compares " + ",".join(sorted(helpers))
         out: list[Seen] = []
         for p in (self.patch, *self.others):
             origin = "patch" if p is self.patch else "series"
-            for fc in p.files:
-                if not fc.is_c:
-                    continue
-                for h in fc.hunks:
-                    for kinds in (" +", "-"):
-                        view = [ln for ln in h.lines if ln.kind in kinds or (kinds == "-" and ln.kind == " ")]
-                        text = "\n".join(ln.text for ln in view)
-                        for c in cscan.masked_compares(text, helpers):
-                            ln = view[c.line - 1] if c.line - 1 < len(view) else None
-                            num = (ln.new if ln is not None and ln.new is not None else (ln.old if ln else None))
-                            out.append(Seen(c.via, c.const, fc.path, num, c.helper, origin))
+            for via, const, path, num, helper in self._of_patch(key, p, lambda p=p: _patch_compares(p, helpers)):
+                out.append(Seen(via, const, path, num, helper, origin))
         if self.tree is not None:
             idx = self.tree.index(self.arch)
             for via, const, path, line, helper in idx.compares:

@@ -267,6 +267,8 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         if fc.is_deleted or fc.is_binary or not fc.path.endswith((".c", ".h")):
             continue
         for hunk in fc.hunks:
+            if "\n".join([ln.text for ln in hunk.lines]).count("define") < 2:
+                continue  # a block needs two #define lines: cheap first
             if not hunk.added:
                 continue
             for block in blocks(hunk.post_image()):

@@ -92,6 +92,8 @@ def code_part(text: str) -> str:
     """The line without its leading indentation, string and character
     literals blanked and comments cut."""
     s = text.lstrip()
+    if '"' not in s and "'" not in s and "/" not in s:
+        return s.rstrip()  # no literal, no comment: most lines
     out = []
     i, n = 0, len(s)
     while i < n:
@@ -154,14 +156,19 @@ def _neighbours(unit, line: int, step: int) -> list[str] | None:
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit, node in ctx.nodes(*_STATEMENTS):
+        line = unit.line(node)
+        if not unit.is_added(line):
+            continue
+        text = unit.line_text(line)
+        inside = text.lstrip()
+        if ("\t" not in inside and "  " not in inside) or _GAP.search(text) is None:
+            continue  # cheap first: blanking literals and cutting comments makes no gap
+        if unit.end_line(node) != line:
+            continue
         parent = node.parent
         if parent is None or parent.type not in _BODIES or node.has_error:
             continue
-        line = unit.line(node)
-        if line is None or not unit.is_added(line) or unit.end_line(node) != line:
-            continue
-        text = unit.line_text(line)
-        if text.lstrip().startswith(("*", "/*", "//")):
+        if inside.startswith(("*", "/*", "//")):
             continue  # a comment the hunk cut
         code = code_part(text)
         m = _GAP.search(code)

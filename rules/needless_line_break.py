@@ -160,14 +160,19 @@ def _descendants(node):
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit, node in ctx.nodes(*_STATEMENTS):
+        first_row, last_row = node.start_point[0], node.end_point[0]
+        if last_row <= first_row:
+            continue  # on one line already (most statements)
         parent = node.parent
-        if parent is None or parent.type not in _BODIES:
+        if parent is None or parent.type not in _BODIES or node.has_error:
             continue
-        if any(n.type in _NOT_JOINED for n in _descendants(node)):
+        hits = list(_span(ctx, unit, node, first_row, last_row))
+        if not hits:
             continue
-        if node.has_error or _string_split(unit, node):
+        # walking the subtree costs more than reading the lines: last
+        if any(n.type in _NOT_JOINED for n in _descendants(node)) or _string_split(unit, node):
             continue
-        yield from _span(ctx, unit, node, node.start_point[0], node.end_point[0])
+        yield from hits
     for unit, node in ctx.nodes("if_statement", "while_statement"):
         cond = node.child_by_field_name("condition")
         if cond is None or cond.has_error:

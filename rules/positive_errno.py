@@ -230,8 +230,10 @@ def _positive(unit, node, macros) -> tuple[str, tuple[str, ...]] | None:
 
 def _err_ptr_arg(unit, call, macros):
     fn = call.child_by_field_name("function")
+    if fn is None or not unit.source.startswith(b"ERR_", fn.start_byte):
+        return None  # cheap first: most calls are not ERR_PTR()
     args = call.child_by_field_name("arguments")
-    if fn is None or args is None or unit.text(fn) not in _ERR_PTR:
+    if args is None or unit.text(fn) not in _ERR_PTR:
         return None
     real = [a for a in args.named_children if a.type != "comment"]
     if len(real) != 1 or real[0].type not in ("identifier", "parenthesized_expression"):
@@ -324,30 +326,40 @@ def _said_on_purpose(unit, node) -> bool:
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
     macros = _Macros({d.name: d.value for d in ctx.visible_defines().values() if d.params is None}, ctx.macros)
-    negated: set[str] = set()
-    for unit in ctx.units:
-        negated.update(_NEGATED.findall(unit.source.decode("utf-8", "replace")))
+    negated: set[str] | None = None  # the functions called as -fn(...): read when first needed
     seen: set[tuple[int, int]] = set()
     conventions: dict[int, bool] = {}
+    userspace: dict[str, bool] = {}
     for unit, node in ctx.nodes("return_statement", "call_expression"):
-        if _USERSPACE.search(unit.path):
-            continue
-        line = unit.line(node)
-        if not unit.is_added(line):
+        if unit.path not in userspace:
+            userspace[unit.path] = bool(_USERSPACE.search(unit.path))
+        if userspace[unit.path]:
             continue
         if node.type == "return_statement":
+            line = unit.line(node)
+            if not unit.is_added(line):
+                continue
             found = _positive(unit, _expr(node), macros)
             what = "return"
         else:
+            found = _err_ptr_arg(unit, node, macros)  # cheap first for a call: None for most
+            if found is None:
+                continue
+            line = unit.line(node)
+            if not unit.is_added(line):
+                continue
             if node.parent is not None and node.parent.type == "return_statement":
                 continue  # reported as a return
-            found = _err_ptr_arg(unit, node, macros)
             what = "ERR_PTR"
         if found is None or (id(unit), node.start_byte) in seen:
             continue
         seen.add((id(unit), node.start_byte))
         if unit.path.startswith(_POSITIVE_DIRS) or _said_on_purpose(unit, node):
             continue
+        if negated is None:
+            negated = set()
+            for u in ctx.units:
+                negated.update(_NEGATED.findall(u.source.decode("utf-8", "replace")))
         if _function_convention(unit, _function(node), macros, negated):
             continue
         if id(unit) not in conventions:

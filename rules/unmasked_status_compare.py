@@ -146,7 +146,7 @@ class _Learned:
         word is one of these (None: all)."""
         self.ctx = ctx
         self.words = words
-        self.macros = ctx.macros if ctx.macros is not None else MacroContext(ctx.patch)
+        self.macros = ctx.macros if ctx.macros is not None else MacroContext(ctx.patch, memo=ctx.memo)
         self.scopes: dict[str, object] = {}
         self.helpers = self.macros.mask_helpers()
         self.families: list[Family] = []
@@ -331,7 +331,7 @@ def _candidates(ctx: PatchContext):
     """(unit, node, x, op, code, line) of each added raw compare with a constant."""
     for unit, node in ctx.nodes("binary_expression", "switch_statement"):
         if node.type == "binary_expression":
-            if not unit.touches_added(node) or cf.binary_op(node) not in ("==", "!="):
+            if cf.binary_op(node) not in ("==", "!=") or not unit.touches_added(node):
                 continue
             code, x = _const_side(unit, node)
             if code is not None:

@@ -128,6 +128,8 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
     for unit in ctx.units:
         if unit.path.startswith(_SKIP_DIRS):
             continue  # user space: its own habits
+        if b"include" not in unit.source:
+            continue  # no #include line: most hunks
         for run in _runs(unit):
             if len(run) < 2 or not any(unit.is_added(n) for n, _ in run):
                 continue
