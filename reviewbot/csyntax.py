@@ -155,6 +155,16 @@ class _Balance:
     ends_in_comment: bool = False  # ... or ends inside one
 
 
+# What _balance stops at outside comments: braces, quotes, and the slash or
+# star that may begin or end a comment; everything in between only tells
+# whether the fragment has code yet.
+_BALANCE_STOP = re.compile(r"[{}\"'/*]")
+# The rest of a string or char literal after its opening quote, up to its
+# closing quote (a backslash escapes the next character).
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.?)*', re.S)
+_CHAR_REST = re.compile(r"(?:[^'\\]|\\.?)*", re.S)
+
+
 def _balance(lines: list[str]) -> _Balance:
     """Brace depth over C text, skipping comments, strings and char literals."""
     depth = 0
@@ -176,7 +186,6 @@ def _balance(lines: list[str]) -> _Balance:
             starts_in_comment = True
             i = j + 2
         while i < n:
-            c = text[i]
             if in_comment:
                 j = text.find("*/", i)
                 if j < 0:
@@ -184,6 +193,14 @@ def _balance(lines: list[str]) -> _Balance:
                 in_comment = False
                 i = j + 2
                 continue
+            m = _BALANCE_STOP.search(text, i)
+            j = m.start() if m is not None else n
+            if not seen_code and text[i:j].strip():
+                seen_code = True
+            if m is None:
+                break
+            i = j
+            c = text[i]
             if c == "/" and text.startswith("//", i):
                 break
             if c == "/" and text.startswith("/*", i):
@@ -195,11 +212,8 @@ def _balance(lines: list[str]) -> _Balance:
                 starts_in_comment = True
                 i += 2
                 continue
-            if c in "\"'":
-                j = i + 1
-                while j < n and text[j] != c:
-                    j += 2 if text[j] == "\\" else 1
-                i = j + 1
+            if c == "'" or c == '"':
+                i = (_STRING_REST if c == '"' else _CHAR_REST).match(text, i + 1).end() + 1
                 seen_code = True
                 continue
             if c == "{":
@@ -207,8 +221,7 @@ def _balance(lines: list[str]) -> _Balance:
             elif c == "}":
                 depth -= 1
                 min_depth = min(min_depth, depth)
-            if not c.isspace():
-                seen_code = True
+            seen_code = True
             i += 1
     return _Balance(min_depth, depth, starts_in_comment, in_comment)
 
