@@ -40,6 +40,10 @@ class Parser:
         self.language = _language()
         self._parser = ts.Parser(self.language)
         self._queries: dict[str, object] = {}
+        lang = self.language
+        named = {lang.node_kind_for_id(i) for i in range(lang.node_kind_count)
+                 if lang.node_kind_is_named(i) and lang.node_kind_is_visible(i)}
+        self._findable = frozenset(named - {lang.node_kind_for_id(i) for i in lang.supertypes} | {"ERROR"})
         self.budget = None  # a limits.Budget while the engine parses one patch
 
     def parse(self, source: bytes):
@@ -69,6 +73,16 @@ class Parser:
         import tree_sitter as ts
 
         return ts.QueryCursor(self.query(query_text)).captures(node)
+
+    def findable(self, node_type: str) -> bool:
+        """Whether ``node_type`` names nodes a tree holds: a named node type
+        of the grammar, not a supertype (a query for ``expression`` would
+        find its subtypes, whose nodes have their own types)."""
+        return node_type in self._findable
+
+    def nodes_query(self, types: tuple[str, ...]):
+        """A query that captures the nodes of ``types`` (findable ones) as ``node``."""
+        return self.query("[" + " ".join(f"({t})" for t in types) + "] @node")
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +159,47 @@ class CUnit:
             while not cursor.goto_next_sibling():
                 if not cursor.goto_parent():
                     return
+
+
+class NodeIndex:
+    """The named nodes of a patch's units by type, in patch order (unit by
+    unit, parents before children), for ``PatchContext.nodes``.
+
+    The nodes of a type are searched for when a rule first asks for it, by
+    a tree-sitter query over each unit (in C: no Python walk of every node).
+    One query finds every type asked for so far in the run (``wanted``, kept
+    by the engine), so after the first patch each unit is searched once.
+    """
+
+    def __init__(self, parser: Parser, units: tuple[CUnit, ...], wanted: set[str]) -> None:
+        self._parser = parser
+        self._units = units
+        self._wanted = wanted
+        self._found: dict[str, tuple[tuple[CUnit, object], ...]] = {}
+
+    def get(self, node_type: str, default: tuple = ()) -> tuple[tuple[CUnit, object], ...]:
+        found = self._found.get(node_type)
+        if found is None:
+            self._search(node_type)
+            found = self._found[node_type]
+        return found or default
+
+    def _search(self, node_type: str) -> None:
+        if not self._parser.findable(node_type) or not self._units:
+            self._found[node_type] = ()
+            return
+        import tree_sitter as ts
+
+        self._wanted.add(node_type)
+        types = tuple(sorted(self._wanted - self._found.keys()))
+        query = self._parser.nodes_query(types)
+        found: dict[str, list] = {t: [] for t in types}
+        for unit in self._units:
+            # one single-node pattern: matches come in tree order, parents first
+            for _, captures in ts.QueryCursor(query).matches(unit.root):
+                node = captures["node"][0]
+                found[node.type].append((unit, node))
+        self._found.update((t, tuple(nodes)) for t, nodes in found.items())
 
 
 @dataclass(frozen=True)
