@@ -92,7 +92,7 @@ def _live(logical: Iterable[tuple[Line, str]]) -> Iterator[tuple[Line, str]]:
 
 def file_defines(fc: FileChange) -> Iterator[Define]:
     for hunk in fc.hunks:
-        if not any("define" in ln.text for ln in hunk.lines):
+        if "define" not in "\n".join([ln.text for ln in hunk.lines]):
             continue  # no line says it, so no logical line does (their parts are joined with spaces)
         post = [ln for ln in hunk.lines if ln.kind != "-"]
         pre = [ln for ln in hunk.lines if ln.kind != "+"]
