@@ -139,8 +139,8 @@ class CUnit:
     def touches_added(self, node) -> bool:
         start, end = self.line(node), self.end_line(node)
         if start is None or end is None:
-            return any(ln in self.added for ln in self._node_lines(node))
-        return any(ln in self.added for ln in range(start, end + 1))
+            return not self.added.isdisjoint(self._node_lines(node))
+        return not self.added.isdisjoint(range(start, end + 1))
 
     def _node_lines(self, node) -> Iterator[int]:
         for row in range(node.start_point[0], node.end_point[0] + 1):
@@ -375,13 +375,13 @@ def _build(
         parts.append(extra)
         rows.append(None)
     parts.extend(texts)
-    rows.extend(ln.new for ln in lines)
+    rows.extend([ln.new for ln in lines])
     for extra in ["#endif"] * post_endif + ([suffix] if suffix else []):
         parts.append(extra)
         rows.append(None)
     source = "\n".join(parts).encode("utf-8", "replace") + b"\n"
     tree = parser.parse(source)
-    added = frozenset(ln.new for ln in lines if ln.kind == "+" and ln.new is not None)
+    added = frozenset([ln.new for ln in lines if ln.kind == "+" and ln.new is not None])
     return CUnit(
         path=fc.path,
         file=fc,
@@ -416,7 +416,7 @@ def fragment_unit(parser: Parser, fc: FileChange, hunk: Hunk) -> CUnit:
 
 def whole_file_unit(parser: Parser, fc: FileChange) -> CUnit:
     """Parse a file the patch creates: its post-image is all added lines."""
-    lines = tuple(ln for h in fc.hunks for ln in h.lines if ln.kind != "-")
+    lines = tuple([ln for h in fc.hunks for ln in h.lines if ln.kind != "-"])
     return _build(parser, fc, None, lines, "", "")
 
 
