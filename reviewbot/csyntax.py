@@ -40,6 +40,10 @@ class Parser:
         self.language = _language()
         self._parser = ts.Parser(self.language)
         self._queries: dict[str, object] = {}
+        lang = self.language
+        named = {lang.node_kind_for_id(i) for i in range(lang.node_kind_count)
+                 if lang.node_kind_is_named(i) and lang.node_kind_is_visible(i)}
+        self._findable = frozenset(named - {lang.node_kind_for_id(i) for i in lang.supertypes} | {"ERROR"})
         self.budget = None  # a limits.Budget while the engine parses one patch
 
     def parse(self, source: bytes):
@@ -69,6 +73,16 @@ class Parser:
         import tree_sitter as ts
 
         return ts.QueryCursor(self.query(query_text)).captures(node)
+
+    def findable(self, node_type: str) -> bool:
+        """Whether ``node_type`` names nodes a tree holds: a named node type
+        of the grammar, not a supertype (a query for ``expression`` would
+        find its subtypes, whose nodes have their own types)."""
+        return node_type in self._findable
+
+    def nodes_query(self, types: tuple[str, ...]):
+        """A query that captures the nodes of ``types`` (findable ones) as ``node``."""
+        return self.query("[" + " ".join(f"({t})" for t in types) + "] @node")
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,8 +139,8 @@ class CUnit:
     def touches_added(self, node) -> bool:
         start, end = self.line(node), self.end_line(node)
         if start is None or end is None:
-            return any(ln in self.added for ln in self._node_lines(node))
-        return any(ln in self.added for ln in range(start, end + 1))
+            return not self.added.isdisjoint(self._node_lines(node))
+        return not self.added.isdisjoint(range(start, end + 1))
 
     def _node_lines(self, node) -> Iterator[int]:
         for row in range(node.start_point[0], node.end_point[0] + 1):
@@ -147,12 +161,63 @@ class CUnit:
                     return
 
 
+class NodeIndex:
+    """The named nodes of a patch's units by type, in patch order (unit by
+    unit, parents before children), for ``PatchContext.nodes``.
+
+    The nodes of a type are searched for when a rule first asks for it, by
+    a tree-sitter query over each unit (in C: no Python walk of every node).
+    One query finds every type asked for so far in the run (``wanted``, kept
+    by the engine), so after the first patch each unit is searched once.
+    """
+
+    def __init__(self, parser: Parser, units: tuple[CUnit, ...], wanted: set[str]) -> None:
+        self._parser = parser
+        self._units = units
+        self._wanted = wanted
+        self._found: dict[str, tuple[tuple[CUnit, object], ...]] = {}
+
+    def get(self, node_type: str, default: tuple = ()) -> tuple[tuple[CUnit, object], ...]:
+        found = self._found.get(node_type)
+        if found is None:
+            self._search(node_type)
+            found = self._found[node_type]
+        return found or default
+
+    def _search(self, node_type: str) -> None:
+        if not self._parser.findable(node_type) or not self._units:
+            self._found[node_type] = ()
+            return
+        import tree_sitter as ts
+
+        self._wanted.add(node_type)
+        types = tuple(sorted(self._wanted - self._found.keys()))
+        query = self._parser.nodes_query(types)
+        found: dict[str, list] = {t: [] for t in types}
+        for unit in self._units:
+            # one single-node pattern: matches come in tree order, parents first
+            for _, captures in ts.QueryCursor(query).matches(unit.root):
+                node = captures["node"][0]
+                found[node.type].append((unit, node))
+        self._found.update((t, tuple(nodes)) for t, nodes in found.items())
+
+
 @dataclass(frozen=True)
 class _Balance:
     min_depth: int
     end_depth: int
     opens_in_comment: bool  # the fragment starts inside a /* comment */
     ends_in_comment: bool = False  # ... or ends inside one
+
+
+# What _balance stops at outside comments: braces, quotes, and the slash or
+# star that may begin or end a comment; everything in between only tells
+# whether the fragment has code yet.
+_BALANCE_STOP = re.compile(r"[{}\"'/*]")
+# The rest of a string or char literal after its opening quote, up to its
+# closing quote (a backslash escapes the next character).
+_STRING_REST = re.compile(r'(?:[^"\\]|\\.?)*', re.S)
+_CHAR_REST = re.compile(r"(?:[^'\\]|\\.?)*", re.S)
 
 
 def _balance(lines: list[str]) -> _Balance:
@@ -176,7 +241,6 @@ def _balance(lines: list[str]) -> _Balance:
             starts_in_comment = True
             i = j + 2
         while i < n:
-            c = text[i]
             if in_comment:
                 j = text.find("*/", i)
                 if j < 0:
@@ -184,6 +248,14 @@ def _balance(lines: list[str]) -> _Balance:
                 in_comment = False
                 i = j + 2
                 continue
+            m = _BALANCE_STOP.search(text, i)
+            j = m.start() if m is not None else n
+            if not seen_code and text[i:j].strip():
+                seen_code = True
+            if m is None:
+                break
+            i = j
+            c = text[i]
             if c == "/" and text.startswith("//", i):
                 break
             if c == "/" and text.startswith("/*", i):
@@ -195,11 +267,8 @@ def _balance(lines: list[str]) -> _Balance:
                 starts_in_comment = True
                 i += 2
                 continue
-            if c in "\"'":
-                j = i + 1
-                while j < n and text[j] != c:
-                    j += 2 if text[j] == "\\" else 1
-                i = j + 1
+            if c == "'" or c == '"':
+                i = (_STRING_REST if c == '"' else _CHAR_REST).match(text, i + 1).end() + 1
                 seen_code = True
                 continue
             if c == "{":
@@ -207,8 +276,7 @@ def _balance(lines: list[str]) -> _Balance:
             elif c == "}":
                 depth -= 1
                 min_depth = min(min_depth, depth)
-            if not c.isspace():
-                seen_code = True
+            seen_code = True
             i += 1
     return _Balance(min_depth, depth, starts_in_comment, in_comment)
 
@@ -307,13 +375,13 @@ def _build(
         parts.append(extra)
         rows.append(None)
     parts.extend(texts)
-    rows.extend(ln.new for ln in lines)
+    rows.extend([ln.new for ln in lines])
     for extra in ["#endif"] * post_endif + ([suffix] if suffix else []):
         parts.append(extra)
         rows.append(None)
     source = "\n".join(parts).encode("utf-8", "replace") + b"\n"
     tree = parser.parse(source)
-    added = frozenset(ln.new for ln in lines if ln.kind == "+" and ln.new is not None)
+    added = frozenset([ln.new for ln in lines if ln.kind == "+" and ln.new is not None])
     return CUnit(
         path=fc.path,
         file=fc,
@@ -348,7 +416,7 @@ def fragment_unit(parser: Parser, fc: FileChange, hunk: Hunk) -> CUnit:
 
 def whole_file_unit(parser: Parser, fc: FileChange) -> CUnit:
     """Parse a file the patch creates: its post-image is all added lines."""
-    lines = tuple(ln for h in fc.hunks for ln in h.lines if ln.kind != "-")
+    lines = tuple([ln for h in fc.hunks for ln in h.lines if ln.kind != "-"])
     return _build(parser, fc, None, lines, "", "")
 
 

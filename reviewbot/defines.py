@@ -13,8 +13,7 @@ _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def strip_comments(text: str) -> str:
-    if "/*" in text:
-        text = _BLOCK_COMMENT.sub(" ", text)
+    text = _BLOCK_COMMENT.sub(" ", text)
     cut = text.find("//")
     if cut >= 0:
         text = text[:cut]
@@ -31,13 +30,10 @@ def logical_lines(lines: Iterable[Line]) -> Iterator[tuple[Line, str]]:
     parts: list[str] = []
     for ln in lines:
         text = ln.text
+        if first is None:
+            first = ln
         if text.endswith("\\"):
-            if first is None:
-                first = ln
             parts.append(text[:-1])
-            continue
-        if first is None:  # a line of its own: most lines
-            yield ln, text
             continue
         parts.append(text)
         yield first, " ".join(parts)
@@ -82,10 +78,6 @@ def _live(logical: Iterable[tuple[Line, str]]) -> Iterator[tuple[Line, str]]:
                 in_comment, rest = True, rest[start + 2 :]
         if starts_in_comment:
             continue
-        if "#" not in text:  # no directive: most lines
-            if not dead:
-                yield first, text
-            continue
         if dead:
             if _IF.match(text):
                 dead += 1
@@ -100,8 +92,8 @@ def _live(logical: Iterable[tuple[Line, str]]) -> Iterator[tuple[Line, str]]:
 
 def file_defines(fc: FileChange) -> Iterator[Define]:
     for hunk in fc.hunks:
-        if not any("define" in ln.text for ln in hunk.lines):
-            continue  # a #define line says so: most hunks have none
+        if "define" not in "\n".join([ln.text for ln in hunk.lines]):
+            continue  # no line says it, so no logical line does (their parts are joined with spaces)
         post = [ln for ln in hunk.lines if ln.kind != "-"]
         pre = [ln for ln in hunk.lines if ln.kind != "+"]
         for view, kinds in ((post, "+ "), (pre, "-")):

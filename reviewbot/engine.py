@@ -1,8 +1,8 @@
 """The engine: load rules, parse the C of each patch, run rules, keep findings.
 
-The engine owns traversal (every syntax tree is walked once and its nodes
-indexed by type), filtering to added lines, suppression and rule
-selection.  A rule only yields ``Hit``s.
+The engine owns traversal (the nodes of each type are found once per patch,
+when a rule first asks for them: ``PatchContext.nodes``), filtering to added
+lines, suppression and rule selection.  A rule only yields ``Hit``s.
 
 Strict in tests, lenient for users: a rule that raises is reported as an
 input problem and the run goes on, unless ``REVIEWBOT_STRICT=1`` is set (the
@@ -129,6 +129,7 @@ class Engine:
         self.memo = Memo()  # per run: series blame, anatomy of each patch
         self.jobs = 1  # processes for run() (reviewbot/parallel.py); 0: one per CPU
         self._parser = None
+        self._node_types: set[str] = set()  # the node types rules have asked for so far (see NodeIndex)
         self.strict = os.environ.get("REVIEWBOT_STRICT", "") not in ("", "0")
 
     @property
@@ -149,7 +150,7 @@ class Engine:
             self.parser.budget = None
 
     def _context(self, patch: Patch, series: Series | None, budget: Budget) -> PatchContext:
-        from .csyntax import file_units, post_image_unit
+        from .csyntax import NodeIndex, file_units, post_image_unit
         from .defines import patch_defines
 
         units = []
@@ -163,25 +164,27 @@ class Engine:
                 texts.append((fc.path, str(text)))
             else:
                 units.extend(file_units(self.parser, fc))
-        index: dict[str, list] = {}
-        for unit in units:
-            walked = 0
-            for node in unit.walk():
-                index.setdefault(node.type, []).append((unit, node))
-                walked += 1
-                if walked == 4096:
-                    budget.count(walked)
-                    walked = 0
-            budget.count(walked)
+        if units:
+            budget.count(self._named_nodes(units, budget))
         return PatchContext(
             patch=patch,
             series=series,
             units=tuple(units),
             defines=patch_defines(patch.files),
-            node_index={k: tuple(v) for k, v in index.items()},
+            node_index=NodeIndex(self.parser, tuple(units), self._node_types),
             macros=self._macros(patch, series, texts),
             memo=self.memo,
         )
+
+    @staticmethod
+    def _named_nodes(units, budget: Budget) -> int:
+        """How many named syntax nodes the units have, for the node cap.
+        ``descendant_count`` (found in C) counts the anonymous ones too: only
+        when that is over the cap are the named ones counted one by one."""
+        nodes = sum(unit.root.descendant_count for unit in units)
+        if budget.nodes + nodes > budget.limits.max_syntax_nodes:
+            nodes = sum(1 for unit in units for _ in unit.walk())
+        return nodes
 
     def _macros(self, patch: Patch, series: Series | None, texts):
         """The context beyond the patch: other patches of its series, the tree."""

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from tree_sitter import Node
 
     from .consteval import Scope
-    from .csyntax import CUnit
+    from .csyntax import CUnit, NodeIndex
     from .macros import MacroContext
     from .model import Patch, Series
 
@@ -161,7 +161,8 @@ class PatchContext:
     series: "Series | None"
     units: tuple["CUnit", ...]  # parsed C: hunk fragments or whole new files
     defines: tuple[Define, ...]  # every #define line of the patch, in order
-    node_index: Mapping[str, tuple[tuple["CUnit", "Node"], ...]] = field(default_factory=dict)
+    # type -> (unit, node) pairs: a csyntax.NodeIndex, which finds a type's nodes when first asked for
+    node_index: "NodeIndex | Mapping[str, tuple[tuple[CUnit, Node], ...]]" = field(default_factory=dict)
     # set by the engine per rule when profiles are in use: path -> that rule's options
     rule_options: "Callable[[str], Mapping[str, object]] | None" = None
     # beyond the patch: the series' other patches and a kernel tree (--tree)

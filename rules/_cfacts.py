@@ -6,6 +6,7 @@ declared types, assignments and calls out of tree-sitter nodes.
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from typing import Iterator
@@ -131,13 +132,29 @@ def _local_types(unit, fn) -> dict[str, str]:
                         add(_declarator_name(unit, d), _type_text(unit, p))
     body = fn.child_by_field_name("body")
     if body is not None:
-        for node in descendants(body, frozenset({"declaration"})):
+        for node in _declarations(unit, body):
             typ = _type_text(unit, node)
             for d in node.children_by_field_name("declarator"):
                 add(_declarator_name(unit, d), typ)
     for b in bad:
         out.pop(b, None)
     return out
+
+
+def _declarations(unit, body) -> list:
+    """The declarations under ``body``, in tree order (a query runs in C:
+    faster than ``descendants`` over a whole function body)."""
+    import tree_sitter as ts
+
+    query = _query(unit.tree.language, "(declaration) @declaration")
+    return [captures["declaration"][0] for _, captures in ts.QueryCursor(query).matches(body)]
+
+
+@functools.lru_cache(maxsize=16)
+def _query(language, text: str):
+    import tree_sitter as ts
+
+    return ts.Query(language, text)
 
 
 def descendants(node, types: frozenset[str]) -> Iterator:

@@ -53,3 +53,19 @@ def test_conditionals_and_continuations():
     assert _conditionals(["#else", "x;", "#endif"]) == (1, 0)
     assert _continued_rows(['\t\t"failed\\n");', "", "\tif (x)", "\t\treturn y;"]) == 1
     assert _continued_rows(["\tif (x)", "\t\treturn y;"]) == 0
+
+
+def test_node_index_finds_types_when_asked_in_walk_order(fixtures):
+    from reviewbot.csyntax import NodeIndex
+
+    patch = load([str(fixtures / "tdx-v8-16.patch")]).series[0].patches[0]
+    parser = Parser()
+    units = tuple(u for fc in patch.files for u in file_units(parser, fc))
+    wanted: set[str] = set()
+    index = NodeIndex(parser, units, wanted)
+    walked = [(u, n) for u in units for n in u.walk()]
+    for t in ("if_statement", "identifier", "compound_statement", "ERROR", "comment"):
+        assert [(id(u), n.id) for u, n in index.get(t)] == [(id(u), n.id) for u, n in walked if n.type == t]
+    assert wanted == {"if_statement", "identifier", "compound_statement", "ERROR", "comment"}
+    # a supertype, an anonymous node and a name the grammar lacks hold no nodes
+    assert index.get("expression") == index.get("if") == index.get("no_such_node") == ()
