@@ -28,6 +28,7 @@ once per series and run (memoised on the engine's ``ctx.memo``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -205,19 +206,18 @@ class SeriesBlame:
             placed.append((at, len(pre), post, hi))
             lo = at + len(pre)
         rows: dict[int, tuple[str, Origin | None]] = {}
-        # rows outside the hunks move by what the hunks above them add
-        starts = [(at, n_old, n_new - n_old) for at, n_old, n_new, _ in placed]
+        # rows outside the hunks move by what the hunks above them add; the
+        # hunks are placed in order without overlapping, so the hunks that
+        # end at or above a row are the first ``bisect_right(ends, row)``
+        ends = [at + n_old for at, n_old, _, _ in placed]
+        shifts = [0]  # shifts[k]: what the first k hunks add
+        for _, n_old, n_new, _ in placed:
+            shifts.append(shifts[-1] + n_new - n_old)
         for pos, row in state.rows.items():
-            shift = 0
-            inside = False
-            for at, n_old, delta in starts:
-                if at <= pos < at + n_old:
-                    inside = True
-                    break
-                if at + n_old <= pos:
-                    shift += delta
-            if not inside:
-                rows[pos + shift] = row
+            k = bisect_right(ends, pos)
+            if k < len(placed) and placed[k][0] <= pos:
+                continue  # inside hunk k: rewritten below
+            rows[pos + shifts[k]] = row
         shift = 0
         for at, n_old, n_new, hi in placed:
             h = fc.hunks[hi]
@@ -265,6 +265,7 @@ def _edits(h) -> set[int]:
 
     out: set[int] = set()
     rem: list[list[str]] = []
+    sm = SequenceMatcher(None, autojunk=False)
     for ln in h.lines:
         if ln.kind == " ":
             rem = []
@@ -272,8 +273,15 @@ def _edits(h) -> set[int]:
             rem.append(c_tokens(ln.text))
         elif rem:
             toks = c_tokens(ln.text)
-            if toks and any(SequenceMatcher(None, r, toks, autojunk=False).ratio() >= EDITED for r in rem):
-                out.add(id(ln))
+            if not toks:
+                continue
+            sm.set_seq2(toks)  # the matcher keeps what it learns of seq2 across the removed lines
+            for r in rem:
+                sm.set_seq1(r)
+                # the quick ratios are upper bounds of ratio(): cheap rejections
+                if sm.real_quick_ratio() >= EDITED and sm.quick_ratio() >= EDITED and sm.ratio() >= EDITED:
+                    out.add(id(ln))
+                    break
     return out
 
 
