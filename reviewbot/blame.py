@@ -343,6 +343,18 @@ def replays_history(series: Series) -> bool:
     return False
 
 
+def series_replays_history(ctx: "PatchContext") -> bool:
+    """``replays_history(ctx.series)``, once per series and run (each patch
+    of the series asks)."""
+    series = ctx.series
+    if series is None:
+        return False
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return replays_history(series)
+    return memo.get("replays_history", series, lambda: replays_history(series))  # type: ignore[return-value]
+
+
 def author(patch: Patch) -> str:
     """The author's address: git's in-body ``From:``, else the mail's."""
     first = patch.message.lstrip().split("\n", 1)[0]
