@@ -204,7 +204,6 @@ def _narrow(typ: str | None) -> int | None:
 
 
 def _stored(unit, node, facts: _Facts) -> Iterator[Hit]:
-    typ = None  # of an assigned local: looked up in the function once the call qualifies
     if node.type == "assignment_expression":
         op = node.child_by_field_name("operator")
         if op is not None and unit.text(op) != "=":
@@ -212,6 +211,10 @@ def _stored(unit, node, facts: _Facts) -> Iterator[Hit]:
         left, rhs = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None or left.type != "identifier":
             return
+        fn = cf.function_of(node)
+        if fn is None:
+            return
+        typ = cf.local_types(unit, fn).get(unit.text(left))
     else:
         left = node.child_by_field_name("declarator")
         rhs = node.child_by_field_name("value")
@@ -220,22 +223,20 @@ def _stored(unit, node, facts: _Facts) -> Iterator[Hit]:
         decl = node.parent
         t = decl.child_by_field_name("type") if decl is not None else None
         typ = " ".join(unit.text(t).split()) if t is not None else None
-        if _narrow(typ) is None:
-            return
+        fn = None  # looked up below, once the call qualifies
+    bits = _narrow(typ)
+    if bits is None:
+        return
     rhs = cf.strip(rhs)
     call = cf.call_name(unit, rhs) if rhs is not None else None
     rt = facts.returns64(call)
-    if rt is None:
+    if rt is None or call in facts.helpers:
         return
-    fn = cf.function_of(node)
     if fn is None:
-        return
+        fn = cf.function_of(node)
+        if fn is None:
+            return
     name = unit.text(left)
-    if typ is None:
-        typ = cf.local_types(unit, fn).get(name)
-    bits = _narrow(typ)
-    if bits is None or call in facts.helpers:
-        return
     why = _status_use(unit, fn, name, facts.helpers, facts.scope(unit.path))
     if why is None and not _STATUS_CALL.search(call):
         return
