@@ -128,7 +128,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         if fc.is_deleted or fc.is_binary or not fc.path.endswith((".h", ".c")):
             continue
         for hunk in fc.hunks:
-            if not any(ln.kind == "+" and "#" in ln.text for ln in hunk.lines):
+            if not any(ln.kind == "+" and "define" in ln.text for ln in hunk.lines):
                 continue  # adds no #define
             for block in _blocks(hunk.post_image()):
                 by_first = None
