@@ -28,6 +28,7 @@ once per series and run (memoised on the engine's ``ctx.memo``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
@@ -62,9 +63,31 @@ class Blamed:
     origin: Origin
 
 
+class _Added:
+    """A line the replay added.  Its ``Origin`` (and whether it is fresh,
+    which takes comparing it with the lines its hunk removes) is worked out
+    only when a later patch blames the line: most lines are never blamed."""
+
+    __slots__ = ("slot", "path", "number", "lines", "index", "gone", "_origin")
+
+    def __init__(self, slot: int, path: str, number: int, lines: tuple[Line, ...], index: int, gone: set[str]) -> None:
+        """The line is ``lines[index]`` of its hunk; ``gone``: what its patch removes (normalised)."""
+        self.slot, self.path, self.number = slot, path, number
+        self.lines, self.index, self.gone = lines, index, gone
+        self._origin: Origin | None = None
+
+    @property
+    def origin(self) -> Origin:
+        if self._origin is None:
+            # new code: not taken from a line its patch removes, not an edit of a line removed beside it
+            fresh = _norm(self.lines[self.index].text) not in self.gone and not _edits_removed(self.lines, self.index)
+            self._origin = Origin(self.slot, self.path, self.number, fresh)
+        return self._origin
+
+
 @dataclass
 class _File:
-    rows: dict[int, tuple[str, Origin | None]] = field(default_factory=dict)  # position -> (text, origin)
+    rows: dict[int, tuple[str, _Added | None]] = field(default_factory=dict)  # position -> (text, who added it)
     whole: bool = False  # every row is known (created by the series, or read from a tree)
     length: int = 0  # with whole: the number of rows
     from_tree: bool = False  # the rows came from a kernel tree (they may be another version)
@@ -204,37 +227,34 @@ class SeriesBlame:
                 at = max(h.old_start + 1 + drift, lo)
             placed.append((at, len(pre), post, hi))
             lo = at + len(pre)
-        rows: dict[int, tuple[str, Origin | None]] = {}
-        # rows outside the hunks move by what the hunks above them add
-        starts = [(at, n_old, n_new - n_old) for at, n_old, n_new, _ in placed]
+        rows: dict[int, tuple[str, _Added | None]] = {}
+        # rows outside the hunks move by what the hunks above them add; the
+        # hunks are placed in order without overlapping, so the hunks that
+        # end at or above a row are the first ``bisect_right(ends, row)``
+        ends = [at + n_old for at, n_old, _, _ in placed]
+        shifts = [0]  # shifts[k]: what the first k hunks add
+        for _, n_old, n_new, _ in placed:
+            shifts.append(shifts[-1] + n_new - n_old)
         for pos, row in state.rows.items():
-            shift = 0
-            inside = False
-            for at, n_old, delta in starts:
-                if at <= pos < at + n_old:
-                    inside = True
-                    break
-                if at + n_old <= pos:
-                    shift += delta
-            if not inside:
-                rows[pos + shift] = row
+            k = bisect_right(ends, pos)
+            if k < len(placed) and placed[k][0] <= pos:
+                continue  # inside hunk k: rewritten below
+            rows[pos + shifts[k]] = row
         shift = 0
         for at, n_old, n_new, hi in placed:
             h = fc.hunks[hi]
-            edits = _edits(h)
             old_pos, new_pos = at, at + shift
-            for ln in h.lines:
+            for i, ln in enumerate(h.lines):
                 if ln.kind == "+":
-                    fresh = id(ln) not in edits and _norm(ln.text) not in gone  # not taken from a line it removes
-                    rows[new_pos] = (ln.text, Origin(slot, fc.path, ln.new or new_pos, fresh))
+                    rows[new_pos] = (ln.text, _Added(slot, fc.path, ln.new or new_pos, h.lines, i, gone))
                     new_pos += 1
                     continue
                 row = state.rows.get(old_pos)
-                origin = row[1] if row is not None else None
-                if origin is not None:
-                    blamed.append(Blamed(fc.path, ln, hi, origin))
+                added = row[1] if row is not None else None
+                if added is not None:
+                    blamed.append(Blamed(fc.path, ln, hi, added.origin))
                 if ln.kind == " ":
-                    rows[new_pos] = (ln.text, origin)
+                    rows[new_pos] = (ln.text, added)
                     new_pos += 1
                 old_pos += 1
             shift += n_new - n_old
@@ -256,25 +276,27 @@ class _TreeMismatch(Exception):
 EDITED = 0.5  # token similarity of an added line to a line removed beside it: an edit of it
 
 
-def _edits(h) -> set[int]:
-    """ids of the added lines of a hunk that edit a line removed in the same
-    change block (most of their tokens are the same)."""
+def _edits_removed(lines: tuple[Line, ...], index: int) -> bool:
+    """The added line ``lines[index]`` edits a line removed before it in
+    the same change block (most of their tokens are the same)."""
     from difflib import SequenceMatcher
 
     from .anatomy import c_tokens
 
-    out: set[int] = set()
-    rem: list[list[str]] = []
-    for ln in h.lines:
-        if ln.kind == " ":
-            rem = []
-        elif ln.kind == "-":
-            rem.append(c_tokens(ln.text))
-        elif rem:
-            toks = c_tokens(ln.text)
-            if toks and any(SequenceMatcher(None, r, toks, autojunk=False).ratio() >= EDITED for r in rem):
-                out.add(id(ln))
-    return out
+    toks = c_tokens(lines[index].text)
+    if not toks:
+        return False
+    sm = SequenceMatcher(None, autojunk=False)
+    sm.set_seq2(toks)  # the matcher keeps what it learns of seq2 across the removed lines
+    i = index - 1
+    while i >= 0 and lines[i].kind != " ":
+        if lines[i].kind == "-":
+            sm.set_seq1(c_tokens(lines[i].text))
+            # the quick ratios are upper bounds of ratio(): cheap rejections
+            if sm.real_quick_ratio() >= EDITED and sm.quick_ratio() >= EDITED and sm.ratio() >= EDITED:
+                return True
+        i -= 1
+    return False
 
 
 # -- for rules ----------------------------------------------------------------
@@ -333,6 +355,18 @@ def replays_history(series: Series) -> bool:
         if any(_BACKPORT_TAG.match(t) for t in p.subject.prefixes) or _UPSTREAM.search(p.message):
             return True
     return False
+
+
+def series_replays_history(ctx: "PatchContext") -> bool:
+    """``replays_history(ctx.series)``, once per series and run (each patch
+    of the series asks)."""
+    series = ctx.series
+    if series is None:
+        return False
+    memo = getattr(ctx, "memo", None)
+    if memo is None:
+        return replays_history(series)
+    return memo.get("replays_history", series, lambda: replays_history(series))  # type: ignore[return-value]
 
 
 def author(patch: Patch) -> str:

@@ -105,18 +105,21 @@ def _blocks(lines):
         yield block
 
 
-def _siblings(block, name: str):
+def _by_first_word(block) -> dict[tuple[str, ...], list]:
+    """The defines of a block by their first word (none or one), masks and
+    shifts left out: the candidates for a name's family."""
+    out: dict[tuple[str, ...], list] = {}
+    for ln, n, v in block:
+        o = _words(n)
+        if "MASK" not in o and "SHIFT" not in o:
+            out.setdefault(o[:1], []).append((ln, n, v))
+    return out
+
+
+def _siblings(by_first: dict[tuple[str, ...], list], name: str):
     """Defines of the block that share the first word of ``name`` and one more
     word than any other prefix would (the family)."""
-    w = _words(name)
-    out = []
-    for ln, n, v in block:
-        if n == name:
-            continue
-        o = _words(n)
-        if o[:1] == w[:1] and "MASK" not in o and "SHIFT" not in o:
-            out.append((ln, n, v))
-    return out
+    return [s for s in by_first.get(_words(name)[:1], ()) if s[1] != name]
 
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
@@ -125,16 +128,21 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
         if fc.is_deleted or fc.is_binary or not fc.path.endswith((".h", ".c")):
             continue
         for hunk in fc.hunks:
-            if not hunk.added:
-                continue
+            if not any(ln.kind == "+" and "define" in ln.text for ln in hunk.lines):
+                continue  # adds no #define
             for block in _blocks(hunk.post_image()):
+                by_first = None
                 for ln, name, value in block:
                     if ln.kind != "+" or ln.new is None:
                         continue
                     m = _LITERAL.match(value)
                     if not m:
                         continue
-                    sibs = _siblings(block, name)
+                    if by_first is None:
+                        by_first = _by_first_word(block)
+                    sibs = _siblings(by_first, name)
+                    if len(sibs) < 2:
+                        continue  # both checks below compare with two siblings at least
                     hit = _suffix(fc.path, ln, name, value, m, sibs)
                     if hit is not None:
                         yield hit

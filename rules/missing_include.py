@@ -145,13 +145,19 @@ def _symbol_regex(sym: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.>])" + re.escape(sym) + r"\b")
 
 
-_SYMBOLS = [(header, sym, _symbol_regex(sym)) for header, (_, syms) in TABLE.items() for sym in syms]
+# (header, symbol, its regex, its first word): a line can use the symbol
+# only if that word is one of the line's identifiers (a cheap test first)
+_SYMBOLS = tuple((header, sym, _symbol_regex(sym), sym.rstrip("(").split()[0])
+                 for header, (_, syms) in TABLE.items() for sym in syms)
+_WORD = re.compile(r"\w+")
+_STRING = re.compile(r'"(\\.|[^"\\])*"')
+_COMMENT = re.compile(r"/\*.*?\*/")
 
 
 def _code(text: str) -> str:
     """A line without comments and string literals (roughly)."""
-    text = re.sub(r'"(\\.|[^"\\])*"', '""', text)
-    text = re.sub(r"/\*.*?\*/", "", text)
+    text = _STRING.sub('""', text)
+    text = _COMMENT.sub("", text)
     return text.split("//", 1)[0]
 
 
@@ -191,6 +197,20 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
             continue
         included = _included(path, text, files)
         defined = set(_DEFINE.findall(text))
+        # the symbols this file could miss: not defined by the file, and
+        # none of the headers that provide them included
+        wanted = [
+            (header, sym, rx, word)
+            for header, sym, rx, word in _SYMBOLS
+            if sym.rstrip("(").split()[-1] not in defined
+            and header not in included
+            and not any(h in included for h in TABLE[header][0])
+        ]
+        if not wanted:
+            continue
+        by_word: dict[str, list[int]] = {}  # first word -> indexes in wanted
+        for i, (_, _, _, word) in enumerate(wanted):
+            by_word.setdefault(word, []).append(i)
         missing: dict[str, list[tuple[int, str]]] = {}
         for lineno in sorted(unit.added):
             raw = unit.line_text(lineno)
@@ -199,14 +219,11 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
             code = _code(raw)
             if not code.strip():
                 continue
-            for header, sym, rx in _SYMBOLS:
-                name = sym.rstrip("(")
-                if name.split()[-1] in defined or not rx.search(code):
-                    continue
-                others, _ = TABLE[header]
-                if header in included or any(h in included for h in others):
-                    continue
-                missing.setdefault(header, []).append((lineno, sym))
+            maybe = sorted(i for w in set(_WORD.findall(code)) for i in by_word.get(w, ()))
+            for i in maybe:  # in table order, as before
+                header, sym, rx, _ = wanted[i]
+                if rx.search(code):
+                    missing.setdefault(header, []).append((lineno, sym))
         for header, uses in missing.items():
             line = uses[0][0]
             names = []

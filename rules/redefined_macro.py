@@ -190,7 +190,12 @@ def scan_hunk(path: str, hunk_index: int, lines) -> _HunkScan:
     after_undef: set[str] = set()  # #undef right before (blank/comment lines aside)
     in_comment = False
     for pos, (first, text) in enumerate(logical_lines(lines)):
-        text, in_comment = _uncomment(text, in_comment)
+        if in_comment or "/" in text:
+            text, in_comment = _uncomment(text, in_comment)
+        if "#" not in text:  # code (most lines): it only ends what an #undef or #if began
+            if (after_undef or opened is not None) and strip_comments(text):
+                after_undef, opened = set(), None
+            continue
         m = _DIRECTIVE.match(text)
         if not m:
             if strip_comments(text):
@@ -259,13 +264,16 @@ def _separate(a: str, b: str) -> bool:
 
 
 def _scans(ctx: PatchContext) -> Iterable[tuple[str, int, _HunkScan]]:
+    """The scans of the hunks with a preprocessor line (the others define nothing)."""
     for fc in ctx.patch.files:
         if fc.is_deleted or fc.is_binary:
             continue
         if not fc.path.endswith((".c", ".h", ".S")):
             continue
         for i, hunk in enumerate(fc.hunks):
-            yield fc.path, i, scan_hunk(fc.path, i, hunk.post_image())
+            post = hunk.post_image()
+            if any("#" in ln.text for ln in post):
+                yield fc.path, i, scan_hunk(fc.path, i, post)
 
 
 def _conflict(a: Occurrence, b: Occurrence, scans: dict) -> bool:

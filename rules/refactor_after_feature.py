@@ -143,7 +143,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from reviewbot.anatomy import Anatomy, PieceKind
-from reviewbot.blame import anatomy_of, author, earlier, for_context, replays_history
+from reviewbot.blame import anatomy_of, author, earlier, for_context, series_replays_history
 from reviewbot.model import Patch
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
 
@@ -169,7 +169,7 @@ def _label(patch: Patch, slot: int, total: int) -> str:
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
     blame = for_context(ctx)
-    if blame is None or replays_history(ctx.series):
+    if blame is None or series_replays_history(ctx):
         return
     mine = anatomy_of(ctx, ctx.patch)
     if not mine.is_pure_refactor or not [p for p in mine.pieces if p.separable and p.kind is not PieceKind.WHITESPACE]:

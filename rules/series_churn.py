@@ -139,7 +139,7 @@ from reviewbot.anatomy import (
     comment_style,
     line_key,
 )
-from reviewbot.blame import Blamed, anatomy_of, author, for_context, replays_history
+from reviewbot.blame import Blamed, anatomy_of, author, for_context, series_replays_history
 from reviewbot.model import FileChange, Hunk, Line, Patch
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
 
@@ -374,7 +374,7 @@ def _fresh_count(patch: Patch, paths: set[str], moved: set[tuple[str, int]]) -> 
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
     blame = for_context(ctx)
-    if blame is None or replays_history(ctx.series):
+    if blame is None or series_replays_history(ctx):
         return
     found = churn(ctx.patch, blame.removed(ctx.patch))
     by_patch: dict[int, list[Churn]] = {}

@@ -67,6 +67,7 @@ static int tdx_lp_init(void)
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Iterator
 
 from reviewbot.macros import MacroContext
@@ -125,8 +126,12 @@ class _Facts:
     def __init__(self, ctx: PatchContext) -> None:
         self.ctx = ctx
         self.macros = ctx.macros if ctx.macros is not None else MacroContext(ctx.patch)
-        self.helpers = self.macros.mask_helpers()
         self._scopes: dict[str, object] = {}
+
+    @cached_property
+    def helpers(self) -> dict[str, tuple[str, str]]:
+        # scans the series (and the tree): only once a candidate gets this far
+        return self.macros.mask_helpers()
 
     def scope(self, path):
         s = self._scopes.get(path)
@@ -142,31 +147,30 @@ class _Facts:
 
 
 def check(ctx: PatchContext) -> Iterator[Hit]:
-    facts = None
+    # each kind of node is first tested on its own (cheap), then in its function
+    facts = _Facts(ctx)
     for unit, node in ctx.nodes("return_statement", "assignment_expression", "init_declarator", "binary_expression"):
         if not unit.is_added(unit.line(node)):
             continue
-        fn = cf.function_of(node)
-        if fn is None:
-            continue
-        if facts is None:
-            facts = _Facts(ctx)
         if node.type == "return_statement":
-            yield from _returned(unit, fn, node, facts)
+            yield from _returned(unit, node, facts)
         elif node.type == "binary_expression":
-            yield from _compared(unit, fn, node, facts)
+            yield from _compared(unit, node, facts)
         else:
-            yield from _stored(unit, fn, node, facts)
+            yield from _stored(unit, node, facts)
 
 
-def _returned(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
-    rt = cf.return_type(unit, fn)
-    rbits = cf.type_bits(rt)
-    if rbits is None or rbits > 32 or rt in ("bool", "_Bool"):
-        return
+def _returned(unit, node, facts: _Facts) -> Iterator[Hit]:
     expr = next((c for c in node.named_children if c.type != "comment"), None)
     expr = cf.strip(expr)
     if expr is None or expr.type != "identifier":
+        return
+    fn = cf.function_of(node)
+    if fn is None:
+        return
+    rt = cf.return_type(unit, fn)
+    rbits = cf.type_bits(rt)
+    if rbits is None or rbits > 32 or rt in ("bool", "_Bool"):
         return
     name = unit.text(expr)
     typ = cf.local_types(unit, fn).get(name)
@@ -193,7 +197,13 @@ def _returned(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
     )
 
 
-def _stored(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
+def _narrow(typ: str | None) -> int | None:
+    """The bits of ``typ`` when it is an integer of 32 bits or less (not bool)."""
+    bits = cf.type_bits(typ)
+    return bits if bits is not None and bits <= 32 and typ not in ("bool", "_Bool") else None
+
+
+def _stored(unit, node, facts: _Facts) -> Iterator[Hit]:
     if node.type == "assignment_expression":
         op = node.child_by_field_name("operator")
         if op is not None and unit.text(op) != "=":
@@ -201,25 +211,32 @@ def _stored(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
         left, rhs = node.child_by_field_name("left"), node.child_by_field_name("right")
         if left is None or left.type != "identifier":
             return
-        name = unit.text(left)
-        typ = cf.local_types(unit, fn).get(name)
-    else:
-        d = node.child_by_field_name("declarator")
-        rhs = node.child_by_field_name("value")
-        if d is None or d.type != "identifier":
+        fn = cf.function_of(node)
+        if fn is None:
             return
-        name = unit.text(d)
+        typ = cf.local_types(unit, fn).get(unit.text(left))
+    else:
+        left = node.child_by_field_name("declarator")
+        rhs = node.child_by_field_name("value")
+        if left is None or left.type != "identifier":
+            return
         decl = node.parent
         t = decl.child_by_field_name("type") if decl is not None else None
         typ = " ".join(unit.text(t).split()) if t is not None else None
-    bits = cf.type_bits(typ)
-    if bits is None or bits > 32 or typ in ("bool", "_Bool"):
+        fn = None  # looked up below, once the call qualifies
+    bits = _narrow(typ)
+    if bits is None:
         return
     rhs = cf.strip(rhs)
     call = cf.call_name(unit, rhs) if rhs is not None else None
     rt = facts.returns64(call)
     if rt is None or call in facts.helpers:
         return
+    if fn is None:
+        fn = cf.function_of(node)
+        if fn is None:
+            return
+    name = unit.text(left)
     why = _status_use(unit, fn, name, facts.helpers, facts.scope(unit.path))
     if why is None and not _STATUS_CALL.search(call):
         return
@@ -232,7 +249,7 @@ def _stored(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
     )
 
 
-def _compared(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
+def _compared(unit, node, facts: _Facts) -> Iterator[Hit]:
     if cf.binary_op(node) not in ("==", "!="):
         return
     left, right = cf.strip(node.child_by_field_name("left")), cf.strip(node.child_by_field_name("right"))
@@ -241,6 +258,9 @@ def _compared(unit, fn, node, facts: _Facts) -> Iterator[Hit]:
             continue
         if not cf.CONSTANT.match(unit.text(b)) or cf.CONSTANT.match(unit.text(a)):
             continue
+        fn = cf.function_of(node)
+        if fn is None:
+            return
         typ = cf.local_types(unit, fn).get(unit.text(a))
         bits = cf.type_bits(typ)
         if bits is None or bits > 32:
