@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from typing import Iterator
 
 _64 = frozenset({"u64", "__u64", "uint64_t", "u_int64_t", "s64", "__s64", "int64_t", "unsigned long long",
@@ -92,16 +91,17 @@ def _type_text(unit, node) -> str | None:
     return " ".join(unit.text(t).split()) if t is not None else None
 
 
-# unit -> {(start, end) of a function: its local_types}; gone with the unit.
+# Kept in ctx.memo per unit: {(start, end) of a function: its local_types}.
 # Four rules ask for the same functions again and again (349 distinct
 # functions, 1,643 calls on linux-edac): each call walked the whole body.
-_LOCAL_TYPES: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
-
-
-def local_types(unit, fn) -> dict[str, str]:
+def local_types(unit, fn, memo=None) -> dict[str, str]:
     """name -> declared type for the parameters and locals of ``fn`` (a
-    name declared twice with different types is left out)."""
-    per_unit = _LOCAL_TYPES.setdefault(unit, {})
+    name declared twice with different types is left out).  With ``memo``
+    (``ctx.memo``), worked out once per function and run, for every rule
+    that asks."""
+    if memo is None:
+        return _local_types(unit, fn)
+    per_unit = memo.get("cfacts.local_types", unit, dict)
     key = (fn.start_byte, fn.end_byte)
     if key not in per_unit:
         per_unit[key] = _local_types(unit, fn)

@@ -193,7 +193,7 @@ def check(ctx: PatchContext) -> Iterator[Hit]:
             fn = cf.function_of(block)
             if fn is None:
                 continue
-            typ = cf.local_types(unit, fn).get(name)
+            typ = cf.local_types(unit, fn, ctx.memo).get(name)
             if typ != "int":
                 continue
             nxt = stmts[i + 1]

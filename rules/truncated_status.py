@@ -173,7 +173,7 @@ def _returned(unit, node, facts: _Facts) -> Iterator[Hit]:
     if rbits is None or rbits > 32 or rt in ("bool", "_Bool"):
         return
     name = unit.text(expr)
-    typ = cf.local_types(unit, fn).get(name)
+    typ = cf.local_types(unit, fn, facts.ctx.memo).get(name)
     if cf.type_bits(typ) != 64:
         return
     before = [(p, v) for p, v in cf.assignments(unit, fn, name) if p < node.start_byte]
@@ -214,7 +214,7 @@ def _stored(unit, node, facts: _Facts) -> Iterator[Hit]:
         fn = cf.function_of(node)
         if fn is None:
             return
-        typ = cf.local_types(unit, fn).get(unit.text(left))
+        typ = cf.local_types(unit, fn, facts.ctx.memo).get(unit.text(left))
     else:
         left = node.child_by_field_name("declarator")
         rhs = node.child_by_field_name("value")
@@ -261,7 +261,7 @@ def _compared(unit, node, facts: _Facts) -> Iterator[Hit]:
         fn = cf.function_of(node)
         if fn is None:
             return
-        typ = cf.local_types(unit, fn).get(unit.text(a))
+        typ = cf.local_types(unit, fn, facts.ctx.memo).get(unit.text(a))
         bits = cf.type_bits(typ)
         if bits is None or bits > 32:
             continue

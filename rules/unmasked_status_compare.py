@@ -256,7 +256,7 @@ def _raw(unit, x, fn, learned: _Learned) -> str | None:
         return None
     if x.type != "identifier" or fn is None:
         return None
-    typ = cf.local_types(unit, fn).get(text)
+    typ = cf.local_types(unit, fn, learned.ctx.memo).get(text)
     bits = cf.type_bits(typ)
     if bits != 64:
         return None
