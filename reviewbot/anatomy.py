@@ -43,6 +43,7 @@ import enum
 import heapq
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Iterator, Sequence
 
 from .model import C_SUFFIXES, FileChange, Line, Patch
@@ -390,7 +391,7 @@ def _top_name(text: str) -> str:
 
 
 def _strip_comment(text: str) -> str:
-    return re.sub(r"/\*.*?\*/|//.*$", "", text).rstrip()
+    return _LINE_COMMENTS.sub("", text).rstrip()
 
 
 def _names(locs: Iterable[Loc]) -> list[str]:
@@ -404,10 +405,11 @@ def _names(locs: Iterable[Loc]) -> list[str]:
     return out
 
 
-def _has_substance(locs: Sequence[Loc], same_file: bool = False, stmt_ids: Sequence | None = None) -> bool:
+def _has_substance(locs: Sequence[Loc], same_file: bool, stmt_ids: Sequence) -> bool:
     """A macro, a complete top-level declaration, or a real block of code.
     Inside one file a single declaration moved up or down is a reorder
-    that serves the edit: there it takes two, or a block."""
+    that serves the edit: there it takes two, or a block.  ``stmt_ids``:
+    the statement of each line (lines of one statement share it)."""
     named = 0
     for loc in locs:
         text = loc.text
@@ -425,8 +427,7 @@ def _has_substance(locs: Sequence[Loc], same_file: bool = False, stmt_ids: Seque
     if len(code) < MIN_BLOCK:
         return False
     # a block, not one statement wrapped over three lines
-    ids = stmt_ids or _statement_ids([loc.text for loc in locs], locs[0].path.endswith(C_SUFFIXES))
-    return len({ids[i] for i in code}) >= 2
+    return len({stmt_ids[i] for i in code}) >= 2
 
 
 def _piece_name(locs: Sequence[Loc]) -> str:
@@ -455,35 +456,47 @@ def _span(locs: Sequence[Loc]) -> str:
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _CONTROL = re.compile(r"^\s*(\}\s*)?(else\s+)?(if|for|while|switch)\b")
 _CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>:(]|\breturn)$")
+_CONTINUES_SPAN = 6  # the longest text _CONTINUES matches: "return"
 # compiled once: _statement_ids runs them on every line of every hunk
 _LINE_COMMENTS = re.compile(r"/\*.*?\*/|//.*$")
 _LABEL = re.compile(r"^\s*(\w+|case\s+.*|default)\s*:$")
 _ELSE_ALONE = re.compile(r"^\s*\}?\s*else$")
 
 
-def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
-    """Group consecutive lines into statements: a line whose parentheses
-    stay open, or that ends in an operator or a backslash, continues."""
+def _code(text: str) -> str:
+    """A C line without its comments, string and character literals
+    emptied (``""``), trailing whitespace stripped."""
+    if '"' in text or "'" in text:
+        text = _STRINGS.sub('""', text)
+    if "/" in text:
+        text = _LINE_COMMENTS.sub("", text)
+    return text.rstrip()
+
+
+def _statement_ids(codes: Sequence[str]) -> list[int]:
+    """Group consecutive lines of C (as :func:`_code` gives them) into
+    statements: a line whose parentheses stay open, or that ends in an
+    operator or a backslash, continues."""
     ids: list[int] = []
     sid = 0
     depth = 0
     head = ""  # first code line of the current statement
-    for text in texts:
+    for code in codes:
         ids.append(sid)
-        if not is_c:
-            sid += 1
-            continue
-        code = _STRINGS.sub('""', text)
-        code = _LINE_COMMENTS.sub("", code).rstrip()
-        if not head and code.strip():
+        if not head and code:
             head = code
-        depth = max(0, depth + code.count("(") - code.count(")"))
-        label = _LABEL.match(code)
+        if "(" in code or ")" in code:
+            depth = max(0, depth + code.count("(") - code.count(")"))
+        if depth:
+            continue
+        # only the end of the line can match: search there
+        if _CONTINUES.search(code, max(0, len(code) - _CONTINUES_SPAN)) and not _LABEL.match(code):
+            continue
         # "if (x)" without a brace owns the statement below it
-        control = _CONTROL.match(head) and code.endswith(")") or _ELSE_ALONE.match(code)
-        if depth == 0 and not (_CONTINUES.search(code) and not label) and not control:
-            sid += 1
-            head = ""
+        if code.endswith(")") and _CONTROL.match(head) or code.endswith("else") and _ELSE_ALONE.match(code):
+            continue
+        sid += 1
+        head = ""
     return ids
 
 
@@ -557,26 +570,30 @@ def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
 _DATA_OPENER = re.compile(r"(=\s*\{|^\s*(typedef\s+)?(static\s+)?(const\s+)?(struct|union|enum)\b[^()]*\{)\s*$")
 
 
-def _data_blocks(texts: Sequence[str]) -> list[int | None]:
-    """For each line of one side of a hunk, the struct body or initializer
-    it is in: the index of the line that opened it, or None for code, top
-    level and blocks opened before the hunk (the @@ section does not say
-    whether the hunk is still inside the block it names)."""
+_BRACES = re.compile(r"[{}]")
+
+
+def _data_blocks(codes: Sequence[str]) -> list[int | None]:
+    """For each line of one side of a hunk (C, as :func:`_code` gives it),
+    the struct body or initializer it is in: the index of the line that
+    opened it, or None for code, top level and blocks opened before the
+    hunk (the @@ section does not say whether the hunk is still inside the
+    block it names)."""
     out: list[int | None] = []
-    base = None
     stack: list[int | None] = []  # opener index for data blocks, None for code blocks
-    for i, text in enumerate(texts):
-        code = _strip_comment(_STRINGS.sub('""', text))
-        lead = code.lstrip()
-        if lead.startswith("}") and stack:
+    for i, code in enumerate(codes):
+        if stack and code.lstrip().startswith("}"):
             stack.pop()
-            code = lead[1:]
-        out.append(stack[-1] if stack else base)
-        is_data = bool(_DATA_OPENER.search(code))
-        for ch in code:  # in the order they appear: "{ x }," opens and closes
+            code = code.lstrip()[1:]
+        out.append(stack[-1] if stack else None)
+        if "{" not in code and "}" not in code:
+            continue
+        # an opener ends in "{" (codes carry no trailing whitespace)
+        is_data = code.endswith("{") and _DATA_OPENER.search(code) is not None
+        for ch in _BRACES.findall(code):  # in the order they appear: "{ x }," opens and closes
             if ch == "{":
                 stack.append(i if is_data else None)
-            elif ch == "}" and stack:
+            elif stack:
                 stack.pop()
     return out
 
@@ -584,49 +601,92 @@ def _data_blocks(texts: Sequence[str]) -> list[int | None]:
 # --- classification --------------------------------------------------------
 
 
-@dataclass
+class _Side:
+    """One side of a hunk: its context lines and its removed (or its
+    added) lines, in order.  What a changed line's neighbours decide (the
+    statement it belongs to, the struct or initializer it is in) is worked
+    out when first asked: only pairs of removed and added lines need it."""
+
+    def __init__(self, where: tuple[int, int, str], texts: list[str], is_c: bool) -> None:
+        self.where = where  # (file, hunk, "-" or "+")
+        self.texts = texts
+        self.is_c = is_c
+
+    @cached_property
+    def _codes(self) -> list[str]:
+        return [_code(t) for t in self.texts]
+
+    @cached_property
+    def statements(self) -> list[tuple]:
+        """The statement of each line: equal for the lines of one statement."""
+        ids = _statement_ids(self._codes) if self.is_c else range(len(self.texts))
+        return [(self.where, sid) for sid in ids]
+
+    @cached_property
+    def data(self) -> list[tuple | None]:
+        """The struct body or initializer each line is in (None: code or top level)."""
+        if not self.is_c:
+            return [None] * len(self.texts)
+        return [None if d is None else (*self.where, d) for d in _data_blocks(self._codes)]
+
+
+@dataclass(eq=False)
 class _Ch:
     """A changed line while classifying."""
 
     loc: Loc
-    key: str
     seq: int  # index in its side's global list
     block: tuple[int, int, int]  # (file, hunk, change block)
-    kind: PieceKind | None = None  # set when assigned to a piece
+    side: _Side
+    pos: int  # index in side.texts
+    bare: str  # the text without whitespace: "" for a blank line, equal for lines of equal keys
     comment: bool = False  # the line is a comment and nothing else
-    data: tuple | None = None  # the struct / initializer body the line is in (None: code or top level)
+    kind: PieceKind | None = None  # set when assigned to a piece
+
+    @cached_property
+    def key(self) -> str:
+        return line_key(self.loc.line.text, self.side.is_c)
 
     @property
     def fh(self) -> tuple[int, int]:
         return self.block[:2]
 
+    @property
+    def stmt(self) -> tuple:
+        """The statement the line belongs to (on its side of the hunk)."""
+        return self.side.statements[self.pos]
 
-def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], list[_Ch]]], dict]:
+    @property
+    def data(self) -> tuple | None:
+        """The struct / initializer body the line is in (None: code or top level)."""
+        return self.side.data[self.pos]
+
+
+def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], list[_Ch]]]]:
     removed: list[_Ch] = []
     added: list[_Ch] = []
     blocks: list[tuple[list[_Ch], list[_Ch]]] = []
-    stmts: dict[int, tuple[int, int]] = {}  # id(_Ch) -> statement id per side
     for fi, fc in enumerate(patch.files):
         if fc.is_binary:
             continue
         is_c = fc.is_c
+        style = comment_style(fc.path)
         for hi, hunk in enumerate(fc.hunks):
-            old_side = [ln for ln in hunk.lines if ln.kind != "+"]
-            new_side = [ln for ln in hunk.lines if ln.kind != "-"]
-            old_ids = dict(zip(map(id, old_side), _statement_ids([ln.text for ln in old_side], is_c)))
-            new_ids = dict(zip(map(id, new_side), _statement_ids([ln.text for ln in new_side], is_c)))
-            style = comment_style(fc.path)
-            notes = {}
-            for side, lines in (("-", old_side), ("+", new_side)):
-                texts = [ln.text for ln in lines]
-                flags = comment_flags(texts, style)
-                datas = _data_blocks(texts) if is_c else [None] * len(texts)
-                for ln, flag, data in zip(lines, flags, datas):
-                    notes[id(ln)] = (flag, None if data is None else (fi, hi, side, data))
+            lines = hunk.lines
+            old = _Side((fi, hi, "-"), [ln.text for ln in lines if ln.kind != "+"], is_c)
+            new = _Side((fi, hi, "+"), [ln.text for ln in lines if ln.kind != "-"], is_c)
+            # comment flags for the sides with changed lines (removed lines
+            # make the new side shorter than the hunk, added ones the old)
+            old_flags = comment_flags(old.texts, style) if len(new.texts) < len(lines) else []
+            new_flags = comment_flags(new.texts, style) if len(old.texts) < len(lines) else []
+            oi = ni = 0  # position on each side
             bi = 0
             cur: tuple[list[_Ch], list[_Ch]] | None = None
-            for ln in hunk.lines:
-                if ln.kind == " ":
+            for ln in lines:
+                kind = ln.kind
+                if kind == " ":
+                    oi += 1
+                    ni += 1
                     if cur is not None:
                         blocks.append(cur)
                         cur = None
@@ -635,24 +695,23 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
                 if cur is None:
                     cur = ([], [])
                 loc = Loc(fc.path, hi, ln)
-                key = line_key(ln.text, is_c)
-                comment, data = notes[id(ln)]
-                if ln.kind == "-":
-                    ch = _Ch(loc, key, len(removed), (fi, hi, bi), None, comment, data)
+                bare = "".join(ln.text.split())
+                if kind == "-":
+                    ch = _Ch(loc, len(removed), (fi, hi, bi), old, oi, bare, old_flags[oi])
+                    oi += 1
                     removed.append(ch)
                     cur[0].append(ch)
-                    stmts[id(ch)] = (fi * 1_000_000 + hi, old_ids[id(ln)])
                 else:
-                    ch = _Ch(loc, key, len(added), (fi, hi, bi), None, comment, data)
+                    ch = _Ch(loc, len(added), (fi, hi, bi), new, ni, bare, new_flags[ni])
+                    ni += 1
                     added.append(ch)
                     cur[1].append(ch)
-                    stmts[id(ch)] = (fi * 1_000_000 + hi, new_ids[id(ln)])
             if cur is not None:
                 blocks.append(cur)
-    return removed, added, blocks, stmts
+    return removed, added, blocks
 
 
-def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
+def _pair_in_place(blocks) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
     """Lines of one change block equal modulo whitespace: (removed, added).
     Marks them; returns the realignments that are refactors, and those
     that belong to the edit around them."""
@@ -667,6 +726,11 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
                 continue
             for r, a in zip(rem[i1:i2], add[j1:j2]):
                 candidates.append((r, a))
+    if not candidates:
+        return [], []
+    # what follows compares a pair with the lines of its own hunk only
+    hunks = {r.fh for r, _ in candidates}
+    blocks = [(rem, add) for rem, add in blocks if (rem or add)[0].fh in hunks]
     # a realigned line must not belong to a statement that changes for real
     paired = {id(c) for pair in candidates for c in pair}
     dirty: set[tuple] = set()
@@ -674,16 +738,17 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
     grown: set[tuple] = set()  # ... and that gain one
     for rem, add in blocks:
         for c in (*rem, *add):
-            if id(c) not in paired:
-                dirty.add((c.loc.line.kind, stmts[id(c)]))
-            if id(c) not in paired and c.data is not None and c.key:
+            if id(c) in paired:
+                continue
+            dirty.add(c.stmt)
+            if c.data is not None and c.bare:
                 shrunk.add(c.data) if c.loc.line.kind == "-" else grown.add(c.data)
     clean = {r.block for r, _ in candidates}
     emptied: set[tuple] = set()  # change blocks that only lose lines (besides the pairs)
     for rem, add in blocks:
         if any(id(c) not in paired for c in (*rem, *add)):
             clean.discard((rem or add)[0].block)
-        if any(id(c) not in paired and c.key for c in rem) and not any(id(c) not in paired and c.key for c in add):
+        if any(id(c) not in paired and c.bare for c in rem) and not any(id(c) not in paired and c.bare for c in add):
             emptied.add((rem or add)[0].block)
     out = []
     for r, a in candidates:
@@ -708,8 +773,8 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
             and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)
             # spaces turned into tabs next to an edited line: tidying the edit
             and (r.block in clean or r.loc.text.strip() != a.loc.text.strip())
-            and ("-", stmts[id(r)]) not in dirty
-            and ("+", stmts[id(a)]) not in dirty
+            and r.stmt not in dirty
+            and a.stmt not in dirty
             and r.key  # not a blank line
         ):
             r.kind = a.kind = PieceKind.WHITESPACE
@@ -751,20 +816,24 @@ def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
 
 
 def _seeds(removed: list[_Ch], added: list[_Ch]) -> Iterator[tuple[int, int]]:
-    by_key: dict[str, list[_Ch]] = {}
+    if not added:
+        return
+    sources = [r for r in removed if r.kind is None and r.bare and not _is_trivial(r.loc.text)]
+    if not sources:
+        return
+    # lines of equal keys have equal bare texts: keys are compared only there
+    by_bare: dict[str, list[_Ch]] = {}
     by_macro: dict[str, list[_Ch]] = {}
     for a in added:
-        if a.kind is not None or not a.key:
+        if a.kind is not None or not a.bare:
             continue
-        by_key.setdefault(a.key, []).append(a)
+        by_bare.setdefault(a.bare, []).append(a)
         m = _DEFINE.match(a.loc.text)
         if m:
             by_macro.setdefault(m.group(1), []).append(a)
     counts: dict[str, int] = {}
-    for r in removed:
-        if r.kind is not None or not r.key or _is_trivial(r.loc.text):
-            continue
-        cands = list(by_key.get(r.key, ()))
+    for r in sources:
+        cands = [a for a in by_bare.get(r.bare, ()) if a.key == r.key]
         m = _DEFINE.match(r.loc.text)
         if m:
             cands += [a for a in by_macro.get(m.group(1), ()) if a.key != r.key]
@@ -823,14 +892,25 @@ def _gated(add: Sequence[_Ch], added: list[_Ch]) -> bool:
 
 def _dominates(add: Sequence[_Ch], added: list[_Ch]) -> bool:
     """The moved lines are at least half of the code added around them."""
+
+    def code(c: _Ch) -> bool:
+        return not _is_trivial(c.loc.text) and not _COMMENT_LINE.match(c.loc.text)
+
+    # walk out from the moved lines (a slice of ``added``) over the lines
+    # added next to them, until their code outnumbers the moved code
+    spare = sum(1 for c in add if code(c))
     first, last = add[0].seq, add[-1].seq
     while first > 0 and added[first - 1].fh == add[0].fh and added[first - 1].loc.number == added[first].loc.number - 1:
         first -= 1
+        spare -= code(added[first])
+        if spare < 0:
+            return False
     while last + 1 < len(added) and added[last + 1].fh == add[-1].fh and added[last + 1].loc.number == added[last].loc.number + 1:
         last += 1
-    around = [c for c in added[first : last + 1] if not _is_trivial(c.loc.text) and not _COMMENT_LINE.match(c.loc.text)]
-    mine = {id(c) for c in add}
-    return 2 * sum(1 for c in around if id(c) in mine) >= len(around)
+        spare -= code(added[last])
+        if spare < 0:
+            return False
+    return True
 
 
 def _edits(rem: Sequence[_Ch], add: Sequence[_Ch]) -> tuple[Edit, ...]:
@@ -882,17 +962,31 @@ def _fragment(text: str, toks, i1: int, i2: int) -> str:
     return text[toks[i1].start() : toks[end - 1].end()]
 
 
-def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool], stmts: dict) -> list[Piece]:
+def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool]) -> list[Piece]:
+    # The run through a pair is the same from any pair on it while its
+    # lines are free: remember it for all of them until a move claims lines.
+    runs: dict[tuple[int, int], tuple[int, int, int]] = {}
+
+    def run(i: int, j: int) -> tuple[int, int, int] | None:
+        res = runs.get((i, j))
+        if res is None:
+            res = _run(removed, added, i, j, c_files)
+            if res is not None:
+                back, length, exact = res
+                for t in range(length):
+                    runs[i - back + t, j - back + t] = (t, length, exact)
+        return res
+
     heap: list[tuple[int, int, int, int]] = []
     for i, j in _seeds(removed, added):
-        res = _run(removed, added, i, j, c_files)
+        res = run(i, j)
         if res:
             back, length, exact = res
             heapq.heappush(heap, (-exact, -length, i, j))
     pieces: list[Piece] = []
     while heap:
         nexact, nlength, i, j = heapq.heappop(heap)
-        res = _run(removed, added, i, j, c_files)
+        res = run(i, j)
         if res is None:
             continue
         back, length, exact = res
@@ -918,8 +1012,8 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         same_file = rem[0].loc.path == add[0].loc.path
         kept = [(r, a) for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(a.loc.text)]
         if not _has_substance(
-            [a.loc for _, a in kept], same_file, [stmts[id(a)] for _, a in kept]
-        ) or not _has_substance([r.loc for r, _ in kept], same_file, [stmts[id(r)] for r, _ in kept]):
+            [a.loc for _, a in kept], same_file, [a.stmt for _, a in kept]
+        ) or not _has_substance([r.loc for r, _ in kept], same_file, [r.stmt for r, _ in kept]):
             continue  # both ends: a local variable made global is not a move
         if not _names(same) and not _dominates(add, added):
             continue  # a few statements reused inside new code: part of the feature
@@ -937,6 +1031,7 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         kind = PieceKind.MOVED_EDITED if edits else PieceKind.MOVED
         for c in (*rem, *add):
             c.kind = kind
+        runs.clear()
         pieces.append(Piece(kind, rlocs, alocs, _piece_name(alocs), edits))
     return pieces
 
@@ -944,10 +1039,10 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
 def classify(patch: Patch) -> Anatomy:
     """Sort the changed lines of a patch into moved / moved-edited /
     whitespace / renamed / comment / new / deleted pieces."""
-    removed, added, blocks, stmts = _collect(patch)
+    removed, added, blocks = _collect(patch)
     c_files = [fc.is_c for fc in patch.files]
-    realigned, tied = _pair_in_place(blocks, stmts)
-    pieces = _moves(patch, removed, added, c_files, stmts)
+    realigned, tied = _pair_in_place(blocks)
+    pieces = _moves(patch, removed, added, c_files)
     pieces += _renames(patch, blocks)
     # realignments: runs of adjacent realigned pairs
     ws_pieces: list[Piece] = []
@@ -967,7 +1062,7 @@ def classify(patch: Patch) -> Anatomy:
     rest: list[Piece] = []
     for rem, add in blocks:
         left = [c for c in (*rem, *add) if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT)]
-        if left and all(c.comment or not c.key for c in left) and any(c.comment for c in left):
+        if left and all(c.comment or not c.bare for c in left) and any(c.comment for c in left):
             r = tuple(c.loc for c in rem if c in left)
             a = tuple(c.loc for c in add if c in left)
             for c in left:
@@ -1004,9 +1099,9 @@ def _changed_around(patch: Patch, r: _Ch, a: _Ch, sub: tuple[str, str], mine: se
         c = chs.get(id(ln))
         return c is not None and bool(c.key) and not c.comment and id(c) not in mine
 
-    for c in (r, a):
+    for c in (r, a):  # (lines of other hunks and sides are in other structs)
         if c.data is not None and any(
-            x.data == c.data and x.key and id(x) not in mine for x in chs.values()
+            x.side is c.side and x.data == c.data and x.key and id(x) not in mine for x in chs.values()
         ):
             return True
     if not _FUNC_HEAD.match(a.loc.text) and not _DEFINE.match(a.loc.text):
@@ -1048,12 +1143,40 @@ _C_KEYWORDS = frozenset(
 _IDENT = re.compile(r"[A-Za-z_]\w*$")
 
 
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
 def _is_ident(tok: str) -> bool:
     return bool(_IDENT.match(tok)) and tok not in _C_KEYWORDS
 
 
+def _ident_token(tok: str) -> bool:
+    """_is_ident for a token of :func:`c_tokens`: one that starts like an
+    identifier is one."""
+    return tok[0] in _IDENT_START and tok not in _C_KEYWORDS
+
+
 def _skeleton(toks: Sequence[str]) -> tuple[str, ...]:
-    return tuple("\x00" if _is_ident(t) else t for t in toks)
+    """The tokens (of :func:`c_tokens`) with identifiers blanked."""
+    return tuple("\x00" if _ident_token(t) else t for t in toks)
+
+
+# a declaration: a type-like start (not a jump), then the names declared,
+# each after a space or a star and before "=;,)[:" (array sizes included)
+_DECL_HEAD = re.compile(r"\s*(?!return\b|goto\b|case\b|else\b)([A-Za-z_])[\w\s\*]*")
+_DECL_NAME = re.compile(r"(?<=[\s\*])[A-Za-z_]\w*(?=\s*[=;,)\[:])")
+
+
+def _declared_names(text: str) -> Iterator[str]:
+    """The names ``text`` declares as variables, members or parameters:
+    ``int name;``, ``struct foo *name = ...``, ``u8 name:4;``."""
+    head = _DECL_HEAD.match(text)
+    if head is None:
+        return
+    for m in _DECL_NAME.finditer(text, head.start(1) + 1):  # not the first word
+        if m.start() > head.end():
+            return  # past the type-like start
+        yield m.group()
 
 
 def _defines(text: str, name: str) -> bool:
@@ -1067,10 +1190,9 @@ def _defines(text: str, name: str) -> bool:
     top = _top_name(text)
     if top and top.split()[-1].rstrip("()") == name:
         return True
-    n = re.escape(name)
-    if re.match(r"^\s*(?!return\b|goto\b|case\b|else\b)[A-Za-z_][\w\s\*]*?[\s\*]" + n + r"\s*(\[[^\]]*\])?\s*[=;,)\[:]", text):
+    if name in _declared_names(text):
         return True  # int name; struct foo *name = ...; u8 name:4;
-    if _FUNC_HEAD.match(text) and re.search(r"[\w\*]\s*\**\b" + n + r"\s*[,)]", text):
+    if _FUNC_HEAD.match(text) and re.search(r"[\w\*]\s*\**\b" + re.escape(name) + r"\s*[,)]", text):
         return True  # a parameter in a function header
     return False
 
@@ -1082,6 +1204,8 @@ def _renames(patch: Patch, blocks) -> list[Piece]:
     appear in the pre-image."""
     cands: list[tuple[_Ch, _Ch, frozenset]] = []
     for rem, add in blocks:
+        if not rem or not add:
+            continue
         fr = [c for c in rem if c.kind is None and c.key and not c.comment]
         fa = [c for c in add if c.kind is None and c.key and not c.comment]
         if not fr or not fa:
@@ -1100,32 +1224,31 @@ def _renames(patch: Patch, blocks) -> list[Piece]:
         return []
     fwd: dict[str, set[str]] = {}
     bwd: dict[str, set[str]] = {}
-    defined: set[tuple[str, str]] = set()
     for r, a, subs in cands:
         for x, y in subs:
             fwd.setdefault(x, set()).add(y)
             bwd.setdefault(y, set()).add(x)
-            if _defines(r.loc.text, x) and _defines(a.loc.text, y):
-                defined.add((x, y))
-    pre: dict[str, set[str]] = {}  # path -> identifiers of the pre-image lines shown
-    post: dict[str, set[str]] = {}
+    # each old name always becomes the same new one, and the pairs define
+    # them (kfree -> kvfree on every line is a change of API, not a rename)
+    defined = {
+        (x, y) for r, a, subs in cands for x, y in subs
+        if fwd[x] == {y} and bwd[y] == {x} and _defines(r.loc.text, x) and _defines(a.loc.text, y)
+    }
+    if not defined:
+        return []
+    all_pre: set[str] = set()  # identifiers of the pre-image lines shown
+    all_post: set[str] = set()
     for fc in patch.files:
         for h in fc.hunks:
             for ln in h.lines:
-                toks = {t for t in c_tokens(ln.text) if _is_ident(t)}
+                toks = {t for t in c_tokens(ln.text) if _ident_token(t)}
                 if ln.kind != "+":
-                    pre.setdefault(fc.path, set()).update(toks)
+                    all_pre |= toks
                 if ln.kind != "-":
-                    post.setdefault(fc.path, set()).update(toks)
-    all_pre = set().union(*pre.values()) if pre else set()
-    all_post = set().union(*post.values()) if post else set()
+                    all_post |= toks
 
     def good(x: str, y: str) -> bool:
-        if fwd[x] != {y} or bwd[y] != {x}:
-            return False
-        if (x, y) not in defined:
-            return False  # kfree -> kvfree on every line is a change of API, not a rename
-        return x not in all_post and y not in all_pre
+        return (x, y) in defined and x not in all_post and y not in all_pre
 
     kept = [(r, a, subs) for r, a, subs in cands if all(good(x, y) for x, y in subs)]
     # a function whose body the patch changes, a struct or an initializer
