@@ -395,14 +395,13 @@ def _strip_comment(text: str) -> str:
 
 
 def _names(locs: Iterable[Loc]) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # in the order of their first line
     for loc in locs:
-        if not loc.path.endswith(C_SUFFIXES):
-            continue
-        n = _top_name(loc.text)
-        if n and n not in out:
-            out.append(n)
-    return out
+        if loc.path.endswith(C_SUFFIXES):
+            n = _top_name(loc.text)
+            if n:
+                out[n] = None
+    return list(out)
 
 
 def _has_substance(locs: Sequence[Loc], same_file: bool, stmt_ids: Sequence) -> bool:
@@ -523,15 +522,19 @@ def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
 
     A hunk may start inside a block comment: a line that starts with ``*``
     followed by a space, or with ``*/``, is taken as comment text."""
+    if style == "":
+        return [False] * len(texts)
+    if style == "hash":
+        return [text.lstrip().startswith("#") for text in texts]
     out: list[bool] = []
     inside = False
     for text in texts:
-        s = text.strip()
-        if not s or style == "":
-            out.append(False)
+        if not inside and "/" not in text and "*" not in text:
+            out.append(False)  # code or blank
             continue
-        if style == "hash":
-            out.append(s.startswith("#"))
+        s = text.strip()
+        if not s:
+            out.append(False)
             continue
         if not inside and "/" not in s and not s.startswith("*"):
             out.append(False)  # no comment on the line: code
@@ -637,19 +640,26 @@ class _Ch:
     loc: Loc
     seq: int  # index in its side's global list
     block: tuple[int, int, int]  # (file, hunk, change block)
+    fh: tuple[int, int]  # (file, hunk)
     side: _Side
     pos: int  # index in side.texts
-    bare: str  # the text without whitespace: "" for a blank line, equal for lines of equal keys
     comment: bool = False  # the line is a comment and nothing else
     kind: PieceKind | None = None  # set when assigned to a piece
 
     @cached_property
+    def tokens(self) -> list[str]:
+        return c_tokens(self.loc.line.text)
+
+    @cached_property
     def key(self) -> str:
-        return line_key(self.loc.line.text, self.side.is_c)
+        """line_key() of the line."""
+        return "\x1f".join(self.tokens) if self.side.is_c else line_key(self.loc.line.text, False)
 
     @property
-    def fh(self) -> tuple[int, int]:
-        return self.block[:2]
+    def blank(self) -> bool:
+        """The key is empty."""
+        text = self.loc.line.text
+        return not text or text.isspace()
 
     @property
     def stmt(self) -> tuple:
@@ -669,10 +679,12 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
     for fi, fc in enumerate(patch.files):
         if fc.is_binary:
             continue
+        path = fc.path
         is_c = fc.is_c
-        style = comment_style(fc.path)
+        style = comment_style(path)
         for hi, hunk in enumerate(fc.hunks):
             lines = hunk.lines
+            fh = (fi, hi)
             old = _Side((fi, hi, "-"), [ln.text for ln in lines if ln.kind != "+"], is_c)
             new = _Side((fi, hi, "+"), [ln.text for ln in lines if ln.kind != "-"], is_c)
             # comment flags for the sides with changed lines (removed lines
@@ -680,35 +692,43 @@ def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], 
             old_flags = comment_flags(old.texts, style) if len(new.texts) < len(lines) else []
             new_flags = comment_flags(new.texts, style) if len(old.texts) < len(lines) else []
             oi = ni = 0  # position on each side
-            bi = 0
-            cur: tuple[list[_Ch], list[_Ch]] | None = None
+            rem: list[_Ch] = []
+            add: list[_Ch] = []
+            block = (fi, hi, 0)
             for ln in lines:
                 kind = ln.kind
                 if kind == " ":
                     oi += 1
                     ni += 1
-                    if cur is not None:
-                        blocks.append(cur)
-                        cur = None
-                        bi += 1
+                    if rem or add:
+                        blocks.append((rem, add))
+                        rem, add = [], []
+                        block = (fi, hi, block[2] + 1)
                     continue
-                if cur is None:
-                    cur = ([], [])
-                loc = Loc(fc.path, hi, ln)
-                bare = "".join(ln.text.split())
                 if kind == "-":
-                    ch = _Ch(loc, len(removed), (fi, hi, bi), old, oi, bare, old_flags[oi])
+                    ch = _Ch(Loc(path, hi, ln), len(removed), block, fh, old, oi, old_flags[oi])
                     oi += 1
                     removed.append(ch)
-                    cur[0].append(ch)
+                    rem.append(ch)
                 else:
-                    ch = _Ch(loc, len(added), (fi, hi, bi), new, ni, bare, new_flags[ni])
+                    ch = _Ch(Loc(path, hi, ln), len(added), block, fh, new, ni, new_flags[ni])
                     ni += 1
                     added.append(ch)
-                    cur[1].append(ch)
-            if cur is not None:
-                blocks.append(cur)
+                    add.append(ch)
+            if rem or add:
+                blocks.append((rem, add))
     return removed, added, blocks
+
+
+def _equal_pairs(a: Sequence, b: Sequence) -> list[tuple[int, int]]:
+    """(i, j) for the items a[i] == b[j] that difflib matches up (its
+    "equal" opcodes); without difflib for the most common change blocks."""
+    if a == b:
+        return [(i, i) for i in range(len(a))]
+    if len(a) == 1 == len(b):
+        return []
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [(i + k, j + k) for i, j, size in sm.get_matching_blocks() for k in range(size)]
 
 
 def _pair_in_place(blocks) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
@@ -720,12 +740,8 @@ def _pair_in_place(blocks) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]
     for rem, add in blocks:
         if not rem or not add:
             continue
-        sm = difflib.SequenceMatcher(None, [c.key for c in rem], [c.key for c in add], autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                continue
-            for r, a in zip(rem[i1:i2], add[j1:j2]):
-                candidates.append((r, a))
+        for i, j in _equal_pairs([c.key for c in rem], [c.key for c in add]):
+            candidates.append((rem[i], add[j]))
     if not candidates:
         return [], []
     # what follows compares a pair with the lines of its own hunk only
@@ -741,14 +757,14 @@ def _pair_in_place(blocks) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]
             if id(c) in paired:
                 continue
             dirty.add(c.stmt)
-            if c.data is not None and c.bare:
+            if c.data is not None and not c.blank:
                 shrunk.add(c.data) if c.loc.line.kind == "-" else grown.add(c.data)
     clean = {r.block for r, _ in candidates}
     emptied: set[tuple] = set()  # change blocks that only lose lines (besides the pairs)
     for rem, add in blocks:
         if any(id(c) not in paired for c in (*rem, *add)):
             clean.discard((rem or add)[0].block)
-        if any(id(c) not in paired and c.bare for c in rem) and not any(id(c) not in paired and c.bare for c in add):
+        if any(id(c) not in paired and not c.blank for c in rem) and not any(id(c) not in paired and not c.blank for c in add):
             emptied.add((rem or add)[0].block)
     out = []
     for r, a in candidates:
@@ -818,22 +834,25 @@ def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
 def _seeds(removed: list[_Ch], added: list[_Ch]) -> Iterator[tuple[int, int]]:
     if not added:
         return
-    sources = [r for r in removed if r.kind is None and r.bare and not _is_trivial(r.loc.text)]
+    sources = [r for r in removed if r.kind is None and not r.blank and not _is_trivial(r.loc.text)]
     if not sources:
         return
-    # lines of equal keys have equal bare texts: keys are compared only there
-    by_bare: dict[str, list[_Ch]] = {}
+    # lines of equal keys are equal without whitespace: keys are compared only there
+    by_text: dict[str, list[_Ch]] = {}
     by_macro: dict[str, list[_Ch]] = {}
     for a in added:
-        if a.kind is not None or not a.bare:
+        if a.kind is not None:
             continue
-        by_bare.setdefault(a.bare, []).append(a)
-        m = _DEFINE.match(a.loc.text)
+        squashed = "".join(a.loc.text.split())
+        if not squashed:
+            continue  # blank
+        by_text.setdefault(squashed, []).append(a)
+        m = _DEFINE.match(a.loc.text) if squashed.startswith("#define") else None
         if m:
             by_macro.setdefault(m.group(1), []).append(a)
     counts: dict[str, int] = {}
     for r in sources:
-        cands = [a for a in by_bare.get(r.bare, ()) if a.key == r.key]
+        cands = [a for a in by_text.get("".join(r.loc.text.split()), ()) if a.key == r.key]
         m = _DEFINE.match(r.loc.text)
         if m:
             cands += [a for a in by_macro.get(m.group(1), ()) if a.key != r.key]
@@ -1060,17 +1079,18 @@ def classify(patch: Patch) -> Anatomy:
     # the rest, per change block: comments, new code (with the lines it
     # replaces) or deletions
     rest: list[Piece] = []
+    free = (None, PieceKind.NEW, PieceKind.COMMENT)
     for rem, add in blocks:
-        left = [c for c in (*rem, *add) if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT)]
-        if left and all(c.comment or not c.bare for c in left) and any(c.comment for c in left):
-            r = tuple(c.loc for c in rem if c in left)
-            a = tuple(c.loc for c in add if c in left)
+        left_rem = [c for c in rem if c.kind in free]
+        left_add = [c for c in add if c.kind in free]
+        left = left_rem + left_add
+        r = tuple(c.loc for c in left_rem)
+        a = tuple(c.loc for c in left_add)
+        if left and all(c.comment or c.blank for c in left) and any(c.comment for c in left):
             for c in left:
                 c.kind = PieceKind.COMMENT
             rest.append(Piece(PieceKind.COMMENT, r, a, _piece_name(a or r)))
             continue
-        r = tuple(c.loc for c in rem if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
-        a = tuple(c.loc for c in add if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
         for c in left:
             c.kind = PieceKind.NEW
         if a:
@@ -1210,16 +1230,12 @@ def _renames(patch: Patch, blocks) -> list[Piece]:
         fa = [c for c in add if c.kind is None and c.key and not c.comment]
         if not fr or not fa:
             continue
-        rt = [c_tokens(c.loc.text) for c in fr]
-        at = [c_tokens(c.loc.text) for c in fa]
-        sm = difflib.SequenceMatcher(None, [_skeleton(t) for t in rt], [_skeleton(t) for t in at], autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                continue
-            for k in range(i2 - i1):
-                subs = {(x, y) for x, y in zip(rt[i1 + k], at[j1 + k]) if x != y}
-                if subs and len({x for x, _ in subs}) == len(subs) == len({y for _, y in subs}):
-                    cands.append((fr[i1 + k], fa[j1 + k], frozenset(subs)))
+        rt = [c.tokens for c in fr]
+        at = [c.tokens for c in fa]
+        for i, j in _equal_pairs([_skeleton(t) for t in rt], [_skeleton(t) for t in at]):
+            subs = {(x, y) for x, y in zip(rt[i], at[j]) if x != y}
+            if subs and len({x for x, _ in subs}) == len(subs) == len({y for _, y in subs}):
+                cands.append((fr[i], fa[j], frozenset(subs)))
     if not cands:
         return []
     fwd: dict[str, set[str]] = {}
@@ -1236,19 +1252,20 @@ def _renames(patch: Patch, blocks) -> list[Piece]:
     }
     if not defined:
         return []
-    all_pre: set[str] = set()  # identifiers of the pre-image lines shown
-    all_post: set[str] = set()
-    for fc in patch.files:
-        for h in fc.hunks:
-            for ln in h.lines:
-                toks = {t for t in c_tokens(ln.text) if _ident_token(t)}
-                if ln.kind != "+":
-                    all_pre |= toks
-                if ln.kind != "-":
-                    all_post |= toks
+    shown = [ln for fc in patch.files for h in fc.hunks for ln in h.lines]
+    seen: dict[tuple[str, str], bool] = {}
+
+    def shows(name: str, image: str) -> bool:
+        """The pre-image ("-") or post-image ("+") lines shown have the identifier ``name``."""
+        if (name, image) not in seen:
+            other = "+" if image == "-" else "-"
+            seen[name, image] = any(
+                ln.kind != other and name in ln.text and name in c_tokens(ln.text) for ln in shown
+            )
+        return seen[name, image]
 
     def good(x: str, y: str) -> bool:
-        return (x, y) in defined and x not in all_post and y not in all_pre
+        return (x, y) in defined and not shows(x, "+") and not shows(y, "-")
 
     kept = [(r, a, subs) for r, a, subs in cands if all(good(x, y) for x, y in subs)]
     # a function whose body the patch changes, a struct or an initializer
