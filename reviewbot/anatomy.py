@@ -397,10 +397,12 @@ def _strip_comment(text: str) -> str:
 def _names(locs: Iterable[Loc]) -> list[str]:
     out: dict[str, None] = {}  # in the order of their first line
     for loc in locs:
-        if loc.path.endswith(C_SUFFIXES):
-            n = _top_name(loc.text)
-            if n:
-                out[n] = None
+        text = loc.line.text
+        if text[:1].isspace() or not loc.path.endswith(C_SUFFIXES):
+            continue  # an indented line has no top-level name
+        n = _top_name(text)
+        if n:
+            out[n] = None
     return list(out)
 
 
@@ -456,7 +458,7 @@ _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _CONTROL = re.compile(r"^\s*(\}\s*)?(else\s+)?(if|for|while|switch)\b")
 _CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>:(]|\breturn)$")
 _CONTINUES_SPAN = 6  # the longest text _CONTINUES matches: "return"
-# compiled once: _statement_ids runs them on every line of every hunk
+# compiled once: _statement_ids runs them on every line of a hunk side
 _LINE_COMMENTS = re.compile(r"/\*.*?\*/|//.*$")
 _LABEL = re.compile(r"^\s*(\w+|case\s+.*|default)\s*:$")
 _ELSE_ALONE = re.compile(r"^\s*\}?\s*else$")
@@ -657,7 +659,7 @@ class _Ch:
 
     @property
     def blank(self) -> bool:
-        """The key is empty."""
+        """A blank line: the key is empty."""
         text = self.loc.line.text
         return not text or text.isspace()
 
@@ -812,23 +814,30 @@ _SIMILAR_VALUE = 0.6  # of the values of a moved #define (BIT(18) -> BIT_ULL(18)
 
 def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
     """Nearly the same line: the same macro, or most tokens equal."""
-    if not r.key or not a.key:
+    if r.blank or a.blank:
         return False
     rd, ad = _DEFINE.match(r.loc.text), _DEFINE.match(a.loc.text)
     if rd or ad:
         if not (rd and ad and rd.group(1) == ad.group(1)):
             return False
         rv, av = c_tokens(_define_value(r.loc.text)), c_tokens(_define_value(a.loc.text))
-        return difflib.SequenceMatcher(None, rv, av, autojunk=False).ratio() >= _SIMILAR_VALUE
+        return _ratio_at_least(rv, av, _SIMILAR_VALUE)
     if _INCLUDE.match(r.loc.text) or _INCLUDE.match(a.loc.text):
         return False
     if _top_name(r.loc.text) != _top_name(a.loc.text):
         return False  # another function, another variable: not the same line edited
-    rt = c_tokens(r.loc.text) if is_c else r.loc.text.split()
-    at = c_tokens(a.loc.text) if is_c else a.loc.text.split()
+    rt = r.tokens if is_c else r.loc.text.split()
+    at = a.tokens if is_c else a.loc.text.split()
     if len(rt) < 4 or len(at) < 4:
         return False
-    return difflib.SequenceMatcher(None, rt, at, autojunk=False).ratio() >= _SIMILAR
+    return _ratio_at_least(rt, at, _SIMILAR)
+
+
+def _ratio_at_least(a: Sequence[str], b: Sequence[str], threshold: float) -> bool:
+    """difflib's ratio() of ``a`` and ``b`` is at least ``threshold``
+    (its cheap upper bounds first)."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold and sm.ratio() >= threshold
 
 
 def _seeds(removed: list[_Ch], added: list[_Ch]) -> Iterator[tuple[int, int]]:
