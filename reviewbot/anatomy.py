@@ -43,6 +43,7 @@ import enum
 import heapq
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Iterable, Iterator, Sequence
 
 from .model import C_SUFFIXES, FileChange, Line, Patch
@@ -390,24 +391,26 @@ def _top_name(text: str) -> str:
 
 
 def _strip_comment(text: str) -> str:
-    return re.sub(r"/\*.*?\*/|//.*$", "", text).rstrip()
+    return _LINE_COMMENTS.sub("", text).rstrip()
 
 
 def _names(locs: Iterable[Loc]) -> list[str]:
-    out: list[str] = []
+    out: dict[str, None] = {}  # in the order of their first line
     for loc in locs:
-        if not loc.path.endswith(C_SUFFIXES):
-            continue
-        n = _top_name(loc.text)
-        if n and n not in out:
-            out.append(n)
-    return out
+        text = loc.line.text
+        if text[:1].isspace() or not loc.path.endswith(C_SUFFIXES):
+            continue  # an indented line has no top-level name
+        n = _top_name(text)
+        if n:
+            out[n] = None
+    return list(out)
 
 
-def _has_substance(locs: Sequence[Loc], same_file: bool = False, stmt_ids: Sequence | None = None) -> bool:
+def _has_substance(locs: Sequence[Loc], same_file: bool, stmt_ids: Sequence) -> bool:
     """A macro, a complete top-level declaration, or a real block of code.
     Inside one file a single declaration moved up or down is a reorder
-    that serves the edit: there it takes two, or a block."""
+    that serves the edit: there it takes two, or a block.  ``stmt_ids``:
+    the statement of each line (lines of one statement share it)."""
     named = 0
     for loc in locs:
         text = loc.text
@@ -425,8 +428,7 @@ def _has_substance(locs: Sequence[Loc], same_file: bool = False, stmt_ids: Seque
     if len(code) < MIN_BLOCK:
         return False
     # a block, not one statement wrapped over three lines
-    ids = stmt_ids or _statement_ids([loc.text for loc in locs], locs[0].path.endswith(C_SUFFIXES))
-    return len({ids[i] for i in code}) >= 2
+    return len({stmt_ids[i] for i in code}) >= 2
 
 
 def _piece_name(locs: Sequence[Loc]) -> str:
@@ -455,35 +457,47 @@ def _span(locs: Sequence[Loc]) -> str:
 _STRINGS = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'')
 _CONTROL = re.compile(r"^\s*(\}\s*)?(else\s+)?(if|for|while|switch)\b")
 _CONTINUES = re.compile(r"(\\|&&|\|\||[-+*/%|&^=?<>:(]|\breturn)$")
-# compiled once: _statement_ids runs them on every line of every hunk
+_CONTINUES_SPAN = 6  # the longest text _CONTINUES matches: "return"
+# compiled once: _statement_ids runs them on every line of a hunk side
 _LINE_COMMENTS = re.compile(r"/\*.*?\*/|//.*$")
 _LABEL = re.compile(r"^\s*(\w+|case\s+.*|default)\s*:$")
 _ELSE_ALONE = re.compile(r"^\s*\}?\s*else$")
 
 
-def _statement_ids(texts: Sequence[str], is_c: bool) -> list[int]:
-    """Group consecutive lines into statements: a line whose parentheses
-    stay open, or that ends in an operator or a backslash, continues."""
+def _code(text: str) -> str:
+    """A C line without its comments, string and character literals
+    emptied (``""``), trailing whitespace stripped."""
+    if '"' in text or "'" in text:
+        text = _STRINGS.sub('""', text)
+    if "/" in text:
+        text = _LINE_COMMENTS.sub("", text)
+    return text.rstrip()
+
+
+def _statement_ids(codes: Sequence[str]) -> list[int]:
+    """Group consecutive lines of C (as :func:`_code` gives them) into
+    statements: a line whose parentheses stay open, or that ends in an
+    operator or a backslash, continues."""
     ids: list[int] = []
     sid = 0
     depth = 0
     head = ""  # first code line of the current statement
-    for text in texts:
+    for code in codes:
         ids.append(sid)
-        if not is_c:
-            sid += 1
-            continue
-        code = _STRINGS.sub('""', text)
-        code = _LINE_COMMENTS.sub("", code).rstrip()
-        if not head and code.strip():
+        if not head and code:
             head = code
-        depth = max(0, depth + code.count("(") - code.count(")"))
-        label = _LABEL.match(code)
+        if "(" in code or ")" in code:
+            depth = max(0, depth + code.count("(") - code.count(")"))
+        if depth:
+            continue
+        # only the end of the line can match: search there
+        if _CONTINUES.search(code, max(0, len(code) - _CONTINUES_SPAN)) and not _LABEL.match(code):
+            continue
         # "if (x)" without a brace owns the statement below it
-        control = _CONTROL.match(head) and code.endswith(")") or _ELSE_ALONE.match(code)
-        if depth == 0 and not (_CONTINUES.search(code) and not label) and not control:
-            sid += 1
-            head = ""
+        if code.endswith(")") and _CONTROL.match(head) or code.endswith("else") and _ELSE_ALONE.match(code):
+            continue
+        sid += 1
+        head = ""
     return ids
 
 
@@ -510,15 +524,19 @@ def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
 
     A hunk may start inside a block comment: a line that starts with ``*``
     followed by a space, or with ``*/``, is taken as comment text."""
+    if style == "":
+        return [False] * len(texts)
+    if style == "hash":
+        return [text.lstrip().startswith("#") for text in texts]
     out: list[bool] = []
     inside = False
     for text in texts:
-        s = text.strip()
-        if not s or style == "":
-            out.append(False)
+        if not inside and "/" not in text and "*" not in text:
+            out.append(False)  # code or blank
             continue
-        if style == "hash":
-            out.append(s.startswith("#"))
+        s = text.strip()
+        if not s:
+            out.append(False)
             continue
         if not inside and "/" not in s and not s.startswith("*"):
             out.append(False)  # no comment on the line: code
@@ -557,26 +575,30 @@ def comment_flags(texts: Sequence[str], style: str) -> list[bool]:
 _DATA_OPENER = re.compile(r"(=\s*\{|^\s*(typedef\s+)?(static\s+)?(const\s+)?(struct|union|enum)\b[^()]*\{)\s*$")
 
 
-def _data_blocks(texts: Sequence[str]) -> list[int | None]:
-    """For each line of one side of a hunk, the struct body or initializer
-    it is in: the index of the line that opened it, or None for code, top
-    level and blocks opened before the hunk (the @@ section does not say
-    whether the hunk is still inside the block it names)."""
+_BRACES = re.compile(r"[{}]")
+
+
+def _data_blocks(codes: Sequence[str]) -> list[int | None]:
+    """For each line of one side of a hunk (C, as :func:`_code` gives it),
+    the struct body or initializer it is in: the index of the line that
+    opened it, or None for code, top level and blocks opened before the
+    hunk (the @@ section does not say whether the hunk is still inside the
+    block it names)."""
     out: list[int | None] = []
-    base = None
     stack: list[int | None] = []  # opener index for data blocks, None for code blocks
-    for i, text in enumerate(texts):
-        code = _strip_comment(_STRINGS.sub('""', text))
-        lead = code.lstrip()
-        if lead.startswith("}") and stack:
+    for i, code in enumerate(codes):
+        if stack and code.lstrip().startswith("}"):
             stack.pop()
-            code = lead[1:]
-        out.append(stack[-1] if stack else base)
-        is_data = bool(_DATA_OPENER.search(code))
-        for ch in code:  # in the order they appear: "{ x }," opens and closes
+            code = code.lstrip()[1:]
+        out.append(stack[-1] if stack else None)
+        if "{" not in code and "}" not in code:
+            continue
+        # an opener ends in "{" (codes carry no trailing whitespace)
+        is_data = code.endswith("{") and _DATA_OPENER.search(code) is not None
+        for ch in _BRACES.findall(code):  # in the order they appear: "{ x }," opens and closes
             if ch == "{":
                 stack.append(i if is_data else None)
-            elif ch == "}" and stack:
+            elif stack:
                 stack.pop()
     return out
 
@@ -584,75 +606,134 @@ def _data_blocks(texts: Sequence[str]) -> list[int | None]:
 # --- classification --------------------------------------------------------
 
 
-@dataclass
+class _Side:
+    """One side of a hunk: its context lines and its removed (or its
+    added) lines, in order.  What a changed line's neighbours decide (the
+    statement it belongs to, the struct or initializer it is in) is worked
+    out when first asked: only pairs of removed and added lines need it."""
+
+    def __init__(self, where: tuple[int, int, str], texts: list[str], is_c: bool) -> None:
+        self.where = where  # (file, hunk, "-" or "+")
+        self.texts = texts
+        self.is_c = is_c
+
+    @cached_property
+    def _codes(self) -> list[str]:
+        return [_code(t) for t in self.texts]
+
+    @cached_property
+    def statements(self) -> list[tuple]:
+        """The statement of each line: equal for the lines of one statement."""
+        ids = _statement_ids(self._codes) if self.is_c else range(len(self.texts))
+        return [(self.where, sid) for sid in ids]
+
+    @cached_property
+    def data(self) -> list[tuple | None]:
+        """The struct body or initializer each line is in (None: code or top level)."""
+        if not self.is_c:
+            return [None] * len(self.texts)
+        return [None if d is None else (*self.where, d) for d in _data_blocks(self._codes)]
+
+
+@dataclass(eq=False)
 class _Ch:
     """A changed line while classifying."""
 
     loc: Loc
-    key: str
     seq: int  # index in its side's global list
     block: tuple[int, int, int]  # (file, hunk, change block)
-    kind: PieceKind | None = None  # set when assigned to a piece
+    fh: tuple[int, int]  # (file, hunk)
+    side: _Side
+    pos: int  # index in side.texts
     comment: bool = False  # the line is a comment and nothing else
-    data: tuple | None = None  # the struct / initializer body the line is in (None: code or top level)
+    kind: PieceKind | None = None  # set when assigned to a piece
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return c_tokens(self.loc.line.text)
+
+    @cached_property
+    def key(self) -> str:
+        """line_key() of the line."""
+        return "\x1f".join(self.tokens) if self.side.is_c else line_key(self.loc.line.text, False)
 
     @property
-    def fh(self) -> tuple[int, int]:
-        return self.block[:2]
+    def blank(self) -> bool:
+        """A blank line: the key is empty."""
+        text = self.loc.line.text
+        return not text or text.isspace()
+
+    @property
+    def stmt(self) -> tuple:
+        """The statement the line belongs to (on its side of the hunk)."""
+        return self.side.statements[self.pos]
+
+    @property
+    def data(self) -> tuple | None:
+        """The struct / initializer body the line is in (None: code or top level)."""
+        return self.side.data[self.pos]
 
 
-def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], list[_Ch]]], dict]:
+def _collect(patch: Patch) -> tuple[list[_Ch], list[_Ch], list[tuple[list[_Ch], list[_Ch]]]]:
     removed: list[_Ch] = []
     added: list[_Ch] = []
     blocks: list[tuple[list[_Ch], list[_Ch]]] = []
-    stmts: dict[int, tuple[int, int]] = {}  # id(_Ch) -> statement id per side
     for fi, fc in enumerate(patch.files):
         if fc.is_binary:
             continue
+        path = fc.path
         is_c = fc.is_c
+        style = comment_style(path)
         for hi, hunk in enumerate(fc.hunks):
-            old_side = [ln for ln in hunk.lines if ln.kind != "+"]
-            new_side = [ln for ln in hunk.lines if ln.kind != "-"]
-            old_ids = dict(zip(map(id, old_side), _statement_ids([ln.text for ln in old_side], is_c)))
-            new_ids = dict(zip(map(id, new_side), _statement_ids([ln.text for ln in new_side], is_c)))
-            style = comment_style(fc.path)
-            notes = {}
-            for side, lines in (("-", old_side), ("+", new_side)):
-                texts = [ln.text for ln in lines]
-                flags = comment_flags(texts, style)
-                datas = _data_blocks(texts) if is_c else [None] * len(texts)
-                for ln, flag, data in zip(lines, flags, datas):
-                    notes[id(ln)] = (flag, None if data is None else (fi, hi, side, data))
-            bi = 0
-            cur: tuple[list[_Ch], list[_Ch]] | None = None
-            for ln in hunk.lines:
-                if ln.kind == " ":
-                    if cur is not None:
-                        blocks.append(cur)
-                        cur = None
-                        bi += 1
+            lines = hunk.lines
+            fh = (fi, hi)
+            old = _Side((fi, hi, "-"), [ln.text for ln in lines if ln.kind != "+"], is_c)
+            new = _Side((fi, hi, "+"), [ln.text for ln in lines if ln.kind != "-"], is_c)
+            # comment flags for the sides with changed lines (removed lines
+            # make the new side shorter than the hunk, added ones the old)
+            old_flags = comment_flags(old.texts, style) if len(new.texts) < len(lines) else []
+            new_flags = comment_flags(new.texts, style) if len(old.texts) < len(lines) else []
+            oi = ni = 0  # position on each side
+            rem: list[_Ch] = []
+            add: list[_Ch] = []
+            block = (fi, hi, 0)
+            for ln in lines:
+                kind = ln.kind
+                if kind == " ":
+                    oi += 1
+                    ni += 1
+                    if rem or add:
+                        blocks.append((rem, add))
+                        rem, add = [], []
+                        block = (fi, hi, block[2] + 1)
                     continue
-                if cur is None:
-                    cur = ([], [])
-                loc = Loc(fc.path, hi, ln)
-                key = line_key(ln.text, is_c)
-                comment, data = notes[id(ln)]
-                if ln.kind == "-":
-                    ch = _Ch(loc, key, len(removed), (fi, hi, bi), None, comment, data)
+                if kind == "-":
+                    ch = _Ch(Loc(path, hi, ln), len(removed), block, fh, old, oi, old_flags[oi])
+                    oi += 1
                     removed.append(ch)
-                    cur[0].append(ch)
-                    stmts[id(ch)] = (fi * 1_000_000 + hi, old_ids[id(ln)])
+                    rem.append(ch)
                 else:
-                    ch = _Ch(loc, key, len(added), (fi, hi, bi), None, comment, data)
+                    ch = _Ch(Loc(path, hi, ln), len(added), block, fh, new, ni, new_flags[ni])
+                    ni += 1
                     added.append(ch)
-                    cur[1].append(ch)
-                    stmts[id(ch)] = (fi * 1_000_000 + hi, new_ids[id(ln)])
-            if cur is not None:
-                blocks.append(cur)
-    return removed, added, blocks, stmts
+                    add.append(ch)
+            if rem or add:
+                blocks.append((rem, add))
+    return removed, added, blocks
 
 
-def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
+def _equal_pairs(a: Sequence, b: Sequence) -> list[tuple[int, int]]:
+    """(i, j) for the items a[i] == b[j] that difflib matches up (its
+    "equal" opcodes); without difflib for the most common change blocks."""
+    if a == b:
+        return [(i, i) for i in range(len(a))]
+    if len(a) == 1 == len(b):
+        return []
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return [(i + k, j + k) for i, j, size in sm.get_matching_blocks() for k in range(size)]
+
+
+def _pair_in_place(blocks) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch, _Ch]]]:
     """Lines of one change block equal modulo whitespace: (removed, added).
     Marks them; returns the realignments that are refactors, and those
     that belong to the edit around them."""
@@ -661,12 +742,13 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
     for rem, add in blocks:
         if not rem or not add:
             continue
-        sm = difflib.SequenceMatcher(None, [c.key for c in rem], [c.key for c in add], autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                continue
-            for r, a in zip(rem[i1:i2], add[j1:j2]):
-                candidates.append((r, a))
+        for i, j in _equal_pairs([c.key for c in rem], [c.key for c in add]):
+            candidates.append((rem[i], add[j]))
+    if not candidates:
+        return [], []
+    # what follows compares a pair with the lines of its own hunk only
+    hunks = {r.fh for r, _ in candidates}
+    blocks = [(rem, add) for rem, add in blocks if (rem or add)[0].fh in hunks]
     # a realigned line must not belong to a statement that changes for real
     paired = {id(c) for pair in candidates for c in pair}
     dirty: set[tuple] = set()
@@ -674,16 +756,17 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
     grown: set[tuple] = set()  # ... and that gain one
     for rem, add in blocks:
         for c in (*rem, *add):
-            if id(c) not in paired:
-                dirty.add((c.loc.line.kind, stmts[id(c)]))
-            if id(c) not in paired and c.data is not None and c.key:
+            if id(c) in paired:
+                continue
+            dirty.add(c.stmt)
+            if c.data is not None and not c.blank:
                 shrunk.add(c.data) if c.loc.line.kind == "-" else grown.add(c.data)
     clean = {r.block for r, _ in candidates}
     emptied: set[tuple] = set()  # change blocks that only lose lines (besides the pairs)
     for rem, add in blocks:
         if any(id(c) not in paired for c in (*rem, *add)):
             clean.discard((rem or add)[0].block)
-        if any(id(c) not in paired and c.key for c in rem) and not any(id(c) not in paired and c.key for c in add):
+        if any(id(c) not in paired and not c.blank for c in rem) and not any(id(c) not in paired and not c.blank for c in add):
             emptied.add((rem or add)[0].block)
     out = []
     for r, a in candidates:
@@ -708,8 +791,8 @@ def _pair_in_place(blocks, stmts) -> tuple[list[tuple[_Ch, _Ch]], list[tuple[_Ch
             and (r.loc.path.endswith(C_SUFFIXES) or r.block in clean)
             # spaces turned into tabs next to an edited line: tidying the edit
             and (r.block in clean or r.loc.text.strip() != a.loc.text.strip())
-            and ("-", stmts[id(r)]) not in dirty
-            and ("+", stmts[id(a)]) not in dirty
+            and r.stmt not in dirty
+            and a.stmt not in dirty
             and r.key  # not a blank line
         ):
             r.kind = a.kind = PieceKind.WHITESPACE
@@ -731,40 +814,54 @@ _SIMILAR_VALUE = 0.6  # of the values of a moved #define (BIT(18) -> BIT_ULL(18)
 
 def _similar(r: _Ch, a: _Ch, is_c: bool) -> bool:
     """Nearly the same line: the same macro, or most tokens equal."""
-    if not r.key or not a.key:
+    if r.blank or a.blank:
         return False
     rd, ad = _DEFINE.match(r.loc.text), _DEFINE.match(a.loc.text)
     if rd or ad:
         if not (rd and ad and rd.group(1) == ad.group(1)):
             return False
         rv, av = c_tokens(_define_value(r.loc.text)), c_tokens(_define_value(a.loc.text))
-        return difflib.SequenceMatcher(None, rv, av, autojunk=False).ratio() >= _SIMILAR_VALUE
+        return _ratio_at_least(rv, av, _SIMILAR_VALUE)
     if _INCLUDE.match(r.loc.text) or _INCLUDE.match(a.loc.text):
         return False
     if _top_name(r.loc.text) != _top_name(a.loc.text):
         return False  # another function, another variable: not the same line edited
-    rt = c_tokens(r.loc.text) if is_c else r.loc.text.split()
-    at = c_tokens(a.loc.text) if is_c else a.loc.text.split()
+    rt = r.tokens if is_c else r.loc.text.split()
+    at = a.tokens if is_c else a.loc.text.split()
     if len(rt) < 4 or len(at) < 4:
         return False
-    return difflib.SequenceMatcher(None, rt, at, autojunk=False).ratio() >= _SIMILAR
+    return _ratio_at_least(rt, at, _SIMILAR)
+
+
+def _ratio_at_least(a: Sequence[str], b: Sequence[str], threshold: float) -> bool:
+    """difflib's ratio() of ``a`` and ``b`` is at least ``threshold``
+    (its cheap upper bounds first)."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold and sm.ratio() >= threshold
 
 
 def _seeds(removed: list[_Ch], added: list[_Ch]) -> Iterator[tuple[int, int]]:
-    by_key: dict[str, list[_Ch]] = {}
+    if not added:
+        return
+    sources = [r for r in removed if r.kind is None and not r.blank and not _is_trivial(r.loc.text)]
+    if not sources:
+        return
+    # lines of equal keys are equal without whitespace: keys are compared only there
+    by_text: dict[str, list[_Ch]] = {}
     by_macro: dict[str, list[_Ch]] = {}
     for a in added:
-        if a.kind is not None or not a.key:
+        if a.kind is not None:
             continue
-        by_key.setdefault(a.key, []).append(a)
-        m = _DEFINE.match(a.loc.text)
+        squashed = "".join(a.loc.text.split())
+        if not squashed:
+            continue  # blank
+        by_text.setdefault(squashed, []).append(a)
+        m = _DEFINE.match(a.loc.text) if squashed.startswith("#define") else None
         if m:
             by_macro.setdefault(m.group(1), []).append(a)
     counts: dict[str, int] = {}
-    for r in removed:
-        if r.kind is not None or not r.key or _is_trivial(r.loc.text):
-            continue
-        cands = list(by_key.get(r.key, ()))
+    for r in sources:
+        cands = [a for a in by_text.get("".join(r.loc.text.split()), ()) if a.key == r.key]
         m = _DEFINE.match(r.loc.text)
         if m:
             cands += [a for a in by_macro.get(m.group(1), ()) if a.key != r.key]
@@ -823,14 +920,25 @@ def _gated(add: Sequence[_Ch], added: list[_Ch]) -> bool:
 
 def _dominates(add: Sequence[_Ch], added: list[_Ch]) -> bool:
     """The moved lines are at least half of the code added around them."""
+
+    def code(c: _Ch) -> bool:
+        return not _is_trivial(c.loc.text) and not _COMMENT_LINE.match(c.loc.text)
+
+    # walk out from the moved lines (a slice of ``added``) over the lines
+    # added next to them, until their code outnumbers the moved code
+    spare = sum(1 for c in add if code(c))
     first, last = add[0].seq, add[-1].seq
     while first > 0 and added[first - 1].fh == add[0].fh and added[first - 1].loc.number == added[first].loc.number - 1:
         first -= 1
+        spare -= code(added[first])
+        if spare < 0:
+            return False
     while last + 1 < len(added) and added[last + 1].fh == add[-1].fh and added[last + 1].loc.number == added[last].loc.number + 1:
         last += 1
-    around = [c for c in added[first : last + 1] if not _is_trivial(c.loc.text) and not _COMMENT_LINE.match(c.loc.text)]
-    mine = {id(c) for c in add}
-    return 2 * sum(1 for c in around if id(c) in mine) >= len(around)
+        spare -= code(added[last])
+        if spare < 0:
+            return False
+    return True
 
 
 def _edits(rem: Sequence[_Ch], add: Sequence[_Ch]) -> tuple[Edit, ...]:
@@ -882,17 +990,31 @@ def _fragment(text: str, toks, i1: int, i2: int) -> str:
     return text[toks[i1].start() : toks[end - 1].end()]
 
 
-def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool], stmts: dict) -> list[Piece]:
+def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[bool]) -> list[Piece]:
+    # The run through a pair is the same from any pair on it while its
+    # lines are free: remember it for all of them until a move claims lines.
+    runs: dict[tuple[int, int], tuple[int, int, int]] = {}
+
+    def run(i: int, j: int) -> tuple[int, int, int] | None:
+        res = runs.get((i, j))
+        if res is None:
+            res = _run(removed, added, i, j, c_files)
+            if res is not None:
+                back, length, exact = res
+                for t in range(length):
+                    runs[i - back + t, j - back + t] = (t, length, exact)
+        return res
+
     heap: list[tuple[int, int, int, int]] = []
     for i, j in _seeds(removed, added):
-        res = _run(removed, added, i, j, c_files)
+        res = run(i, j)
         if res:
             back, length, exact = res
             heapq.heappush(heap, (-exact, -length, i, j))
     pieces: list[Piece] = []
     while heap:
         nexact, nlength, i, j = heapq.heappop(heap)
-        res = _run(removed, added, i, j, c_files)
+        res = run(i, j)
         if res is None:
             continue
         back, length, exact = res
@@ -918,8 +1040,8 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         same_file = rem[0].loc.path == add[0].loc.path
         kept = [(r, a) for r, a in zip(rem, add) if r.key == a.key or _DEFINE.match(a.loc.text)]
         if not _has_substance(
-            [a.loc for _, a in kept], same_file, [stmts[id(a)] for _, a in kept]
-        ) or not _has_substance([r.loc for r, _ in kept], same_file, [stmts[id(r)] for r, _ in kept]):
+            [a.loc for _, a in kept], same_file, [a.stmt for _, a in kept]
+        ) or not _has_substance([r.loc for r, _ in kept], same_file, [r.stmt for r, _ in kept]):
             continue  # both ends: a local variable made global is not a move
         if not _names(same) and not _dominates(add, added):
             continue  # a few statements reused inside new code: part of the feature
@@ -937,6 +1059,7 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
         kind = PieceKind.MOVED_EDITED if edits else PieceKind.MOVED
         for c in (*rem, *add):
             c.kind = kind
+        runs.clear()
         pieces.append(Piece(kind, rlocs, alocs, _piece_name(alocs), edits))
     return pieces
 
@@ -944,10 +1067,10 @@ def _moves(patch: Patch, removed: list[_Ch], added: list[_Ch], c_files: list[boo
 def classify(patch: Patch) -> Anatomy:
     """Sort the changed lines of a patch into moved / moved-edited /
     whitespace / renamed / comment / new / deleted pieces."""
-    removed, added, blocks, stmts = _collect(patch)
+    removed, added, blocks = _collect(patch)
     c_files = [fc.is_c for fc in patch.files]
-    realigned, tied = _pair_in_place(blocks, stmts)
-    pieces = _moves(patch, removed, added, c_files, stmts)
+    realigned, tied = _pair_in_place(blocks)
+    pieces = _moves(patch, removed, added, c_files)
     pieces += _renames(patch, blocks)
     # realignments: runs of adjacent realigned pairs
     ws_pieces: list[Piece] = []
@@ -965,17 +1088,18 @@ def classify(patch: Patch) -> Anatomy:
     # the rest, per change block: comments, new code (with the lines it
     # replaces) or deletions
     rest: list[Piece] = []
+    free = (None, PieceKind.NEW, PieceKind.COMMENT)
     for rem, add in blocks:
-        left = [c for c in (*rem, *add) if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT)]
-        if left and all(c.comment or not c.key for c in left) and any(c.comment for c in left):
-            r = tuple(c.loc for c in rem if c in left)
-            a = tuple(c.loc for c in add if c in left)
+        left_rem = [c for c in rem if c.kind in free]
+        left_add = [c for c in add if c.kind in free]
+        left = left_rem + left_add
+        r = tuple(c.loc for c in left_rem)
+        a = tuple(c.loc for c in left_add)
+        if left and all(c.comment or c.blank for c in left) and any(c.comment for c in left):
             for c in left:
                 c.kind = PieceKind.COMMENT
             rest.append(Piece(PieceKind.COMMENT, r, a, _piece_name(a or r)))
             continue
-        r = tuple(c.loc for c in rem if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
-        a = tuple(c.loc for c in add if c.kind in (None, PieceKind.NEW, PieceKind.COMMENT))
         for c in left:
             c.kind = PieceKind.NEW
         if a:
@@ -1004,9 +1128,9 @@ def _changed_around(patch: Patch, r: _Ch, a: _Ch, sub: tuple[str, str], mine: se
         c = chs.get(id(ln))
         return c is not None and bool(c.key) and not c.comment and id(c) not in mine
 
-    for c in (r, a):
+    for c in (r, a):  # (lines of other hunks and sides are in other structs)
         if c.data is not None and any(
-            x.data == c.data and x.key and id(x) not in mine for x in chs.values()
+            x.side is c.side and x.data == c.data and x.key and id(x) not in mine for x in chs.values()
         ):
             return True
     if not _FUNC_HEAD.match(a.loc.text) and not _DEFINE.match(a.loc.text):
@@ -1048,12 +1172,40 @@ _C_KEYWORDS = frozenset(
 _IDENT = re.compile(r"[A-Za-z_]\w*$")
 
 
+_IDENT_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+
+
 def _is_ident(tok: str) -> bool:
     return bool(_IDENT.match(tok)) and tok not in _C_KEYWORDS
 
 
+def _ident_token(tok: str) -> bool:
+    """_is_ident for a token of :func:`c_tokens`: one that starts like an
+    identifier is one."""
+    return tok[0] in _IDENT_START and tok not in _C_KEYWORDS
+
+
 def _skeleton(toks: Sequence[str]) -> tuple[str, ...]:
-    return tuple("\x00" if _is_ident(t) else t for t in toks)
+    """The tokens (of :func:`c_tokens`) with identifiers blanked."""
+    return tuple("\x00" if _ident_token(t) else t for t in toks)
+
+
+# a declaration: a type-like start (not a jump), then the names declared,
+# each after a space or a star and before "=;,)[:" (array sizes included)
+_DECL_HEAD = re.compile(r"\s*(?!return\b|goto\b|case\b|else\b)([A-Za-z_])[\w\s\*]*")
+_DECL_NAME = re.compile(r"(?<=[\s\*])[A-Za-z_]\w*(?=\s*[=;,)\[:])")
+
+
+def _declared_names(text: str) -> Iterator[str]:
+    """The names ``text`` declares as variables, members or parameters:
+    ``int name;``, ``struct foo *name = ...``, ``u8 name:4;``."""
+    head = _DECL_HEAD.match(text)
+    if head is None:
+        return
+    for m in _DECL_NAME.finditer(text, head.start(1) + 1):  # not the first word
+        if m.start() > head.end():
+            return  # past the type-like start
+        yield m.group()
 
 
 def _defines(text: str, name: str) -> bool:
@@ -1067,10 +1219,9 @@ def _defines(text: str, name: str) -> bool:
     top = _top_name(text)
     if top and top.split()[-1].rstrip("()") == name:
         return True
-    n = re.escape(name)
-    if re.match(r"^\s*(?!return\b|goto\b|case\b|else\b)[A-Za-z_][\w\s\*]*?[\s\*]" + n + r"\s*(\[[^\]]*\])?\s*[=;,)\[:]", text):
+    if name in _declared_names(text):
         return True  # int name; struct foo *name = ...; u8 name:4;
-    if _FUNC_HEAD.match(text) and re.search(r"[\w\*]\s*\**\b" + n + r"\s*[,)]", text):
+    if _FUNC_HEAD.match(text) and re.search(r"[\w\*]\s*\**\b" + re.escape(name) + r"\s*[,)]", text):
         return True  # a parameter in a function header
     return False
 
@@ -1082,50 +1233,48 @@ def _renames(patch: Patch, blocks) -> list[Piece]:
     appear in the pre-image."""
     cands: list[tuple[_Ch, _Ch, frozenset]] = []
     for rem, add in blocks:
+        if not rem or not add:
+            continue
         fr = [c for c in rem if c.kind is None and c.key and not c.comment]
         fa = [c for c in add if c.kind is None and c.key and not c.comment]
         if not fr or not fa:
             continue
-        rt = [c_tokens(c.loc.text) for c in fr]
-        at = [c_tokens(c.loc.text) for c in fa]
-        sm = difflib.SequenceMatcher(None, [_skeleton(t) for t in rt], [_skeleton(t) for t in at], autojunk=False)
-        for tag, i1, i2, j1, j2 in sm.get_opcodes():
-            if tag != "equal":
-                continue
-            for k in range(i2 - i1):
-                subs = {(x, y) for x, y in zip(rt[i1 + k], at[j1 + k]) if x != y}
-                if subs and len({x for x, _ in subs}) == len(subs) == len({y for _, y in subs}):
-                    cands.append((fr[i1 + k], fa[j1 + k], frozenset(subs)))
+        rt = [c.tokens for c in fr]
+        at = [c.tokens for c in fa]
+        for i, j in _equal_pairs([_skeleton(t) for t in rt], [_skeleton(t) for t in at]):
+            subs = {(x, y) for x, y in zip(rt[i], at[j]) if x != y}
+            if subs and len({x for x, _ in subs}) == len(subs) == len({y for _, y in subs}):
+                cands.append((fr[i], fa[j], frozenset(subs)))
     if not cands:
         return []
     fwd: dict[str, set[str]] = {}
     bwd: dict[str, set[str]] = {}
-    defined: set[tuple[str, str]] = set()
     for r, a, subs in cands:
         for x, y in subs:
             fwd.setdefault(x, set()).add(y)
             bwd.setdefault(y, set()).add(x)
-            if _defines(r.loc.text, x) and _defines(a.loc.text, y):
-                defined.add((x, y))
-    pre: dict[str, set[str]] = {}  # path -> identifiers of the pre-image lines shown
-    post: dict[str, set[str]] = {}
-    for fc in patch.files:
-        for h in fc.hunks:
-            for ln in h.lines:
-                toks = {t for t in c_tokens(ln.text) if _is_ident(t)}
-                if ln.kind != "+":
-                    pre.setdefault(fc.path, set()).update(toks)
-                if ln.kind != "-":
-                    post.setdefault(fc.path, set()).update(toks)
-    all_pre = set().union(*pre.values()) if pre else set()
-    all_post = set().union(*post.values()) if post else set()
+    # each old name always becomes the same new one, and the pairs define
+    # them (kfree -> kvfree on every line is a change of API, not a rename)
+    defined = {
+        (x, y) for r, a, subs in cands for x, y in subs
+        if fwd[x] == {y} and bwd[y] == {x} and _defines(r.loc.text, x) and _defines(a.loc.text, y)
+    }
+    if not defined:
+        return []
+    shown = [ln for fc in patch.files for h in fc.hunks for ln in h.lines]
+    seen: dict[tuple[str, str], bool] = {}
+
+    def shows(name: str, image: str) -> bool:
+        """The pre-image ("-") or post-image ("+") lines shown have the identifier ``name``."""
+        if (name, image) not in seen:
+            other = "+" if image == "-" else "-"
+            seen[name, image] = any(
+                ln.kind != other and name in ln.text and name in c_tokens(ln.text) for ln in shown
+            )
+        return seen[name, image]
 
     def good(x: str, y: str) -> bool:
-        if fwd[x] != {y} or bwd[y] != {x}:
-            return False
-        if (x, y) not in defined:
-            return False  # kfree -> kvfree on every line is a change of API, not a rename
-        return x not in all_post and y not in all_pre
+        return (x, y) in defined and not shows(x, "+") and not shows(y, "-")
 
     kept = [(r, a, subs) for r, a, subs in cands if all(good(x, y) for x, y in subs)]
     # a function whose body the patch changes, a struct or an initializer
