@@ -34,7 +34,11 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SCISSORS = re.compile(r"(?m)^[ \t]*(?:-+ *)?(?:>8|8<)(?: *-+)?[ \t]*$")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]+(\S.*?)\s*")
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_KINDS = frozenset("+- ")
+# What unidiff takes for a hunk header and for a blank line in a hunk (its
+# RE_HUNK_HEADER and RE_HUNK_EMPTY_BODY_LINE): _hunk_bodies must see the
+# same hunks as unidiff.
+_UNIDIFF_HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))?\ @@")
+_UNIDIFF_EMPTY_LINE = re.compile(r"[\r\n]{1,2}")
 _DIFF_LINE_START = (" ", "+", "-", "\\", "@@", "diff ", "\n")
 _KNOWN_TRAILERS = frozenset(
     {"fixes", "link", "closes", "cc", "bug", "change-id", "message-id", "patchwork-id"}
@@ -201,12 +205,23 @@ def _cut_signature(piece: list[str]) -> list[str]:
 
 
 def _file_changes(piece: list[str]) -> list[FileChange]:
-    patch_set = PatchSet(piece)
+    """The files of one piece.
+
+    unidiff checks the structure and reads the file and hunk headers in its
+    cheap ``metadata_only`` mode; the lines of each hunk are read here, in
+    the same order (see :func:`_hunk_bodies`).
+    """
+    patch_set = PatchSet(piece, metadata_only=True)
+    bodies = _hunk_bodies(piece)
+    if len(bodies) != sum(len(patched) for patched in patch_set):
+        raise RuntimeError(f"{len(bodies)} hunk bodies for the hunks unidiff found")
     header = _header(piece)
     out = []
+    taken = 0
     for patched in patch_set:
         old, new = _paths(header, patched)
-        hunks = tuple(_hunk(h) for h in patched)
+        hunks = tuple(_hunk(h, bodies[taken + i]) for i, h in enumerate(patched))
+        taken += len(hunks)
         binary = bool(patched.is_binary_file) or any(
             line.startswith(("GIT binary patch", "Binary files")) for line in header
         )
@@ -226,14 +241,7 @@ def _header(piece: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _hunk(hunk) -> Hunk:  # type: ignore[no-untyped-def]
-    lines = tuple(
-        [
-            Line(ln.line_type, ln.value.rstrip("\n"), ln.source_line_no, ln.target_line_no)
-            for ln in hunk
-            if ln.line_type in _KINDS
-        ]
-    )
+def _hunk(hunk, lines: tuple[Line, ...]) -> Hunk:  # type: ignore[no-untyped-def]
     return Hunk(
         old_start=hunk.source_start,
         old_len=hunk.source_length,
@@ -242,6 +250,57 @@ def _hunk(hunk) -> Hunk:  # type: ignore[no-untyped-def]
         section=hunk.section_header.strip(),
         lines=lines,
     )
+
+
+def _hunk_bodies(piece: list[str]) -> list[tuple[Line, ...]]:
+    """The lines of every hunk of ``piece`` that unidiff accepted, in order.
+
+    Outside hunks, a line that matches unidiff's hunk header starts a hunk.
+    Its body is read as unidiff reads it: up to the line where both sides
+    reach the header's counts; ``\\`` lines count on neither side and are
+    dropped, as are the blank lines and "No newline" markers after a hunk.
+    """
+    bodies: list[tuple[Line, ...]] = []
+    i, end = 0, len(piece)
+    while i < end:
+        header = _UNIDIFF_HUNK_HEADER.match(piece[i])
+        i += 1
+        if header:
+            lines, i = _hunk_lines(piece, i, header)
+            bodies.append(lines)
+    return bodies
+
+
+def _hunk_lines(piece: list[str], i: int, header: re.Match[str]) -> tuple[tuple[Line, ...], int]:
+    """The lines of the hunk whose body starts at ``piece[i]``, and the index after it."""
+    old, old_len, new, new_len = header.group(1, 2, 3, 4)
+    old_no, new_no = int(old), int(new)
+    old_end = old_no + (1 if old_len is None else int(old_len))
+    new_end = new_no + (1 if new_len is None else int(new_len))
+    lines: list[Line] = []
+    for i in range(i, len(piece)):
+        line = piece[i]
+        kind = line[:1]
+        if kind == "+":
+            lines.append(Line("+", line[1:].rstrip("\n"), None, new_no))
+            new_no += 1
+        elif kind == "-":
+            lines.append(Line("-", line[1:].rstrip("\n"), old_no, None))
+            old_no += 1
+        elif kind == " ":
+            lines.append(Line(" ", line[1:].rstrip("\n"), old_no, new_no))
+            old_no += 1
+            new_no += 1
+        elif kind != "\\":
+            empty = _UNIDIFF_EMPTY_LINE.match(line)  # "\n", or "\r" and what follows it
+            if not empty:
+                raise UnidiffParseError(f"Hunk diff line expected: {line}")
+            lines.append(Line(" ", empty.group().rstrip("\n"), old_no, new_no))
+            old_no += 1
+            new_no += 1
+        if old_no == old_end and new_no == new_end:
+            return tuple(lines), i + 1
+    return tuple(lines), len(piece)
 
 
 def _paths(header: Sequence[str], patched) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
