@@ -20,20 +20,24 @@ from .sources import RawMessage
 if TYPE_CHECKING:  # pragma: no cover
     import email.message
 
-_WANTED = re.compile(
-    rb"\n(subject|from|to|cc|date|message-id|in-reply-to|references|"
+_WANTED = re.compile(  # the lookahead drops most other fields (X-*, ARC-*, List-*) at their first letter
+    rb"\n(?=[SsFfTtCcDdMmIiRr])(subject|from|to|cc|date|message-id|in-reply-to|references|"
     rb"content-type|content-transfer-encoding)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)",
     re.IGNORECASE,
 )
 _NOT_A_FIELD = re.compile(rb"\n(?![ \t]|[!-9;-~]+[ \t]*:)")
 _FIELD = re.compile(rb"[!-9;-~]+[ \t]*:")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_LF_FOLD = re.compile(r"\n(?=[ \t])")  # _FOLD where there is no \r: its search is much faster
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _ADDRESS = re.compile(r'(?:"(?:[^"\\]|\\.)*"?|<[^>]*>?|\([^)]*\)?|[^,"<(])+')
 _NAME_ADDR = re.compile(r"(?s)(?P<name>.*?)<(?P<addr>[^<>]*)>\s*(?:\(.*\))?")
 _ADDR_COMMENT = re.compile(r"(?s)(?P<addr>[^\s()]+)\s*\((?P<name>.*)\)")
+# Possessive quantifiers (*+, ++): nothing here needs backtracking, and
+# without it a name is read in one step; it keeps its trailing whitespace,
+# which _addresses drops.
 _PLAIN_ADDRESS = re.compile(
-    r'\s*(?:(?:"([^"\\]*)"|([^",<>()\\]*?))\s*<([^<>()\s",]*)>|([^\s,"<>()\\:;]+))\s*(?:,|$)'
+    r'\s*+(?:(?:"([^"\\]*+)"|([^",<>()\\]*+))\s*+<([^<>()\s",]*+)>|([^\s,"<>()\\:;]++))\s*+(?:,|$)'
 )
 _CHARSET = re.compile(r'(?i);\s*charset\*?\s*=\s*(?:"([^"]*)"|([^\s;]*))')
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -135,8 +139,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 def _split_head(data: bytes) -> tuple[bytes, bytes]:
     """The header block (with its final newline) and the body."""
-    ends = [i for i in (data.find(b"\n\n"), data.find(b"\n\r\n")) if i >= 0]
-    end = min(ends) + 1 if ends else len(data)
+    blank = data.find(b"\n\n")
+    crlf = data.find(b"\n\r\n", 0, len(data) if blank < 0 else blank + 2)  # only one before it
+    blank = crlf if crlf >= 0 else blank
+    end = blank + 1 if blank >= 0 else len(data)
     if data[:1] in (b"\n", b"\r") or not _FIELD.match(data):
         return b"", data
     stray = _NOT_A_FIELD.search(data, 0, end - 1 if end < len(data) else end)
@@ -150,7 +156,9 @@ def _split_head(data: bytes) -> tuple[bytes, bytes]:
 def _header_text(value: bytes) -> str:
     """Unfold a raw header value and decode its raw 8-bit bytes."""
     text = value.decode("ascii") if value.isascii() else decode_bytes(value, "utf-8")
-    return (_FOLD.sub("", text) if "\n" in text else text).strip()
+    if "\n" in text:
+        text = (_FOLD if "\r" in text else _LF_FOLD).sub("", text)
+    return text.strip()
 
 
 def _msgids(value: str) -> list[str]:

@@ -10,9 +10,10 @@ A body is read as git format-patch writes it::
     --                        signature: ends the diff
     2.43.0
 
-The diff is cut into one piece per file and each piece is parsed by
-``unidiff``, so one whitespace-damaged file costs that file only; its
-problem is reported by :func:`parse_patch_checked`.  ``message`` is kept
+The diff is cut into one piece per file and each piece is checked by
+``unidiff`` (its hunks are read here, by unidiff's rules), so one
+whitespace-damaged file costs that file only; its problem is reported by
+:func:`parse_patch_checked`.  ``message`` is kept
 as sent, including git's in-body ``From:`` line when the author differs
 from the sender.
 """
@@ -34,7 +35,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SCISSORS = re.compile(r"(?m)^[ \t]*(?:-+ *)?(?:>8|8<)(?: *-+)?[ \t]*$")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]+(\S.*?)\s*")
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_KINDS = frozenset("+- ")
+# What unidiff takes for a hunk header and for a blank line in a hunk (its
+# RE_HUNK_HEADER and RE_HUNK_EMPTY_BODY_LINE): _hunk_bodies must see the
+# same hunks as unidiff.
+_UNIDIFF_HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))?\ @@[ ]?(.*)")
+_UNIDIFF_EMPTY_LINE = re.compile(r"[\r\n]{1,2}")
+_NO_NEWLINE_MARKER = "\\ No newline at end of file"
 _DIFF_LINE_START = (" ", "+", "-", "\\", "@@", "diff ", "\n")
 _KNOWN_TRAILERS = frozenset(
     {"fixes", "link", "closes", "cc", "bug", "change-id", "message-id", "patchwork-id"}
@@ -148,8 +154,10 @@ def parse_diff(text: str) -> tuple[list[FileChange], list[str]]:
     """FileChanges of every file that parses, and one line per file that does not."""
     files: list[FileChange] = []
     problems: list[str] = []
-    for piece in _split_files(_lines(text)):
-        piece = _cut_signature(piece)
+    for chunk in _split_files(text):
+        piece = _lines(chunk)
+        if _has_signature_line(chunk):
+            piece = _cut_signature(piece)
         if not any(line.startswith(("@@ ", "diff ", "--- ", "Binary files")) for line in piece):
             continue
         try:
@@ -169,21 +177,32 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _split_files(lines: list[str]) -> list[list[str]]:
-    """One list of lines per file: at each ``diff --git``, else at ``---``/``+++``."""
-    if any(line.startswith("diff --git ") for line in lines):
-        starts = [i for i, line in enumerate(lines) if line.startswith("diff --git ")]
-    else:
-        starts = []
-        for i in range(len(lines) - 1):
-            if lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
-                while i > 0 and lines[i - 1].startswith(("diff ", "Index: ", "====")):
-                    i -= 1
-                starts.append(i)
+def _split_files(text: str) -> list[str]:
+    """The text of each file: from each ``diff --git``, else from each ``---``/``+++``."""
+    if text.startswith("diff --git ") or "\ndiff --git " in text:
+        starts = [0]
+        at = text.find("\ndiff --git ")
+        while at >= 0:
+            starts.append(at + 1)
+            at = text.find("\ndiff --git ", at + 1)
+        return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+    lines = _lines(text)
+    starts = []
+    for i in range(len(lines) - 1):
+        if lines[i].startswith("--- ") and lines[i + 1].startswith("+++ "):
+            while i > 0 and lines[i - 1].startswith(("diff ", "Index: ", "====")):
+                i -= 1
+            starts.append(i)
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     bounds = starts[1:] + [len(lines)]
-    return [lines[a:b] for a, b in zip(starts, bounds) if b > a]
+    return ["".join(lines[a:b]) for a, b in zip(starts, bounds) if b > a]
+
+
+def _has_signature_line(text: str) -> bool:
+    """Whether a line of ``text`` is ``--`` or ``-- ``: only then can :func:`_cut_signature` cut."""
+    framed = f"\n{text}\n"
+    return "\n-- \n" in framed or "\n--\n" in framed
 
 
 def _cut_signature(piece: list[str]) -> list[str]:
@@ -201,16 +220,36 @@ def _cut_signature(piece: list[str]) -> list[str]:
 
 
 def _file_changes(piece: list[str]) -> list[FileChange]:
-    patch_set = PatchSet(piece)
+    """The files of one piece.
+
+    unidiff reads the file headers and checks the structure, in its cheap
+    ``metadata_only`` mode; the hunks are read by :func:`_hunks`, with
+    unidiff's rules.  When nothing but hunks, blank lines and "No newline"
+    markers follow the first hunk, unidiff reads the piece only up to the
+    end of that hunk: the rest cannot change what it makes of the file.
+    """
+    try:
+        hunks, needed = _hunks(piece)
+    except UnidiffParseError:
+        PatchSet(piece, metadata_only=True)  # raises, with unidiff's account of the problem
+        raise RuntimeError("unidiff accepts a hunk refused here") from None
+    patch_set = PatchSet(piece[:needed], metadata_only=True)
+    counts = [len(patched) for patched in patch_set]
+    if sum(counts) != (len(hunks) if needed == len(piece) else 1):
+        raise RuntimeError(f"unidiff found {sum(counts)} hunks in {needed} lines, not as read here")
+    if needed < len(piece):
+        counts[-1] += len(hunks) - 1  # the hunks after the first one are the last file's
     header = _header(piece)
     out = []
-    for patched in patch_set:
+    taken = 0
+    for patched, count in zip(patch_set, counts):
         old, new = _paths(header, patched)
-        hunks = tuple(_hunk(h) for h in patched)
         binary = bool(patched.is_binary_file) or any(
             line.startswith(("GIT binary patch", "Binary files")) for line in header
         )
-        out.append(FileChange(old, new, hunks, header if len(patch_set) == 1 else (), binary))
+        file_hunks = tuple(hunks[taken : taken + count])
+        taken += count
+        out.append(FileChange(old, new, file_hunks, header if len(patch_set) == 1 else (), binary))
     return out
 
 
@@ -226,22 +265,76 @@ def _header(piece: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _hunk(hunk) -> Hunk:  # type: ignore[no-untyped-def]
-    lines = tuple(
-        [
-            Line(ln.line_type, ln.value.rstrip("\n"), ln.source_line_no, ln.target_line_no)
-            for ln in hunk
-            if ln.line_type in _KINDS
-        ]
-    )
-    return Hunk(
-        old_start=hunk.source_start,
-        old_len=hunk.source_length,
-        new_start=hunk.target_start,
-        new_len=hunk.target_length,
-        section=hunk.section_header.strip(),
-        lines=lines,
-    )
+def _hunks(piece: list[str]) -> tuple[list[Hunk], int]:
+    """The hunks of ``piece`` in order, and how many of its lines unidiff needs.
+
+    Outside hunks, a line that matches unidiff's hunk header starts a hunk,
+    read by :func:`_hunk`.  unidiff needs the whole piece, unless only hunks,
+    blank lines and "No newline" markers follow the first hunk; then it
+    needs the lines up to the end of the first hunk.  A hunk that unidiff
+    would refuse raises UnidiffParseError.
+    """
+    hunks: list[Hunk] = []
+    first_end = 0
+    plain = True
+    i, end = 0, len(piece)
+    while i < end:
+        line = piece[i]
+        i += 1
+        header = _UNIDIFF_HUNK_HEADER.match(line)
+        if header:
+            hunk, i = _hunk(piece, i, header)
+            hunks.append(hunk)
+            first_end = first_end or i
+        elif first_end and line != "\n" and not line.startswith(_NO_NEWLINE_MARKER):
+            plain = False
+    return hunks, (first_end if first_end and plain else end)
+
+
+def _hunk(piece: list[str], i: int, header: re.Match[str]) -> tuple[Hunk, int]:
+    """The hunk whose body starts at ``piece[i]``, and the index after it.
+
+    The body is read as unidiff reads it: up to the line where both sides
+    reach the header's counts; ``\\`` lines count on neither side and are
+    dropped.
+    """
+    old, old_len, new, new_len, section = header.groups()
+    old_start, new_start = int(old), int(new)
+    old_len = 1 if old_len is None else int(old_len)
+    new_len = 1 if new_len is None else int(new_len)
+    old_no, new_no = old_start, new_start
+    old_end, new_end = old_start + old_len, new_start + new_len
+    lines: list[Line] = []
+    end = len(piece)
+    for i in range(i, len(piece)):
+        line = piece[i]
+        kind = line[:1]
+        if kind == "+":
+            lines.append(Line("+", line[1:].rstrip("\n"), None, new_no))
+            new_no += 1
+        elif kind == "-":
+            lines.append(Line("-", line[1:].rstrip("\n"), old_no, None))
+            old_no += 1
+        elif kind == " ":
+            lines.append(Line(" ", line[1:].rstrip("\n"), old_no, new_no))
+            old_no += 1
+            new_no += 1
+        elif kind != "\\":
+            empty = _UNIDIFF_EMPTY_LINE.match(line)  # "\n", or "\r" and what follows it
+            if not empty:
+                raise UnidiffParseError(f"Hunk diff line expected: {line}")
+            lines.append(Line(" ", empty.group().rstrip("\n"), old_no, new_no))
+            old_no += 1
+            new_no += 1
+        if old_no > old_end or new_no > new_end:
+            raise UnidiffParseError("Hunk is longer than expected")
+        if old_no == old_end and new_no == new_end:
+            end = i + 1
+            break
+    else:
+        if old_no < old_end or new_no < new_end:
+            raise UnidiffParseError("Hunk is shorter than expected")
+    return Hunk(old_start, old_len, new_start, new_len, section.strip(), tuple(lines)), end
 
 
 def _paths(header: Sequence[str], patched) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
