@@ -635,7 +635,7 @@ class _Side:
         return [None if d is None else (*self.where, d) for d in _data_blocks(self._codes)]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Ch:
     """A changed line while classifying."""
 
@@ -647,15 +647,21 @@ class _Ch:
     pos: int  # index in side.texts
     comment: bool = False  # the line is a comment and nothing else
     kind: PieceKind | None = None  # set when assigned to a piece
+    _tokens: list[str] | None = None  # c_tokens() of the line, once asked for
+    _key: str | None = None  # its line_key(), once asked for
 
-    @cached_property
+    @property
     def tokens(self) -> list[str]:
-        return c_tokens(self.loc.line.text)
+        if self._tokens is None:
+            self._tokens = c_tokens(self.loc.line.text)
+        return self._tokens
 
-    @cached_property
+    @property
     def key(self) -> str:
         """line_key() of the line."""
-        return "\x1f".join(self.tokens) if self.side.is_c else line_key(self.loc.line.text, False)
+        if self._key is None:
+            self._key = "\x1f".join(self.tokens) if self.side.is_c else line_key(self.loc.line.text, False)
+        return self._key
 
     @property
     def blank(self) -> bool:
