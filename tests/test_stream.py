@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import datetime, timezone
 
 from hostile_inputs import mail, mbox
 
@@ -80,9 +81,10 @@ def test_review_mails_are_the_same_from_slim_results(tmp_path):
     windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=5)
     assert whole.findings
     outs = []
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # one Date: for both renders
     for result in (whole, windowed):
         out = io.StringIO()
-        render("review", result, out)
+        render("review", result, out, now=now)
         outs.append(out.getvalue())
     assert outs[0] == outs[1]
 
@@ -107,8 +109,9 @@ def test_slim_hunks_quote_the_same(tmp_path):
     kept = [len(h.lines) for pr in windowed.patches for fc in pr.patch.files for h in fc.hunks]
     assert kept and sum(kept) < 60
     outs = []
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # one Date: for both renders
     for result in (whole, windowed):
         out = io.StringIO()
-        render("review", result, out)
+        render("review", result, out, now=now)
         outs.append(out.getvalue())
     assert outs[0] == outs[1]
