@@ -20,6 +20,7 @@ from the sender.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Sequence
 
@@ -30,7 +31,7 @@ from .model import FileChange, Hunk, Line, Mail, Patch
 from .subject import parse_subject
 
 _DIFF_START = re.compile(r"\n(?:diff --git |--- [^\n]*\n\+\+\+ [^\n]*\n@@ -\d)")
-_SEPARATOR = re.compile(r"(?m)^---[ \t]*$")
+_SEPARATOR = re.compile(r"(?m)\n---[ \t]*$")  # searched in "\n" + text: a literal start is found fast
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SCISSORS = re.compile(r"(?m)^[ \t]*(?:-+ *)?(?:>8|8<)(?: *-+)?[ \t]*$")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]+(\S.*?)\s*")
@@ -114,13 +115,14 @@ def split_message(head: str) -> tuple[str, str]:
     A scissors line (``-- >8 --``) before the ``---`` drops what precedes
     it, as ``git am --scissors`` does.
     """
-    separator = _SEPARATOR.search(head)
+    separator = _SEPARATOR.search("\n" + head)  # offsets in head: start as is, end - 1
     cut = separator.start() if separator else len(head)
     scissors = None
-    for scissors in _SCISSORS.finditer(head, 0, cut):
-        pass
+    if ">8" in head or "8<" in head:
+        for scissors in _SCISSORS.finditer(head, 0, cut):
+            pass
     start = scissors.end() if scissors else 0
-    notes = head[separator.end() :].strip("\n") if separator else ""
+    notes = head[separator.end() - 1 :].strip("\n") if separator else ""
     return head[start:cut].strip("\n"), notes
 
 
@@ -169,12 +171,7 @@ def parse_diff(text: str) -> tuple[list[FileChange], list[str]]:
 
 def _lines(text: str) -> list[str]:
     """Lines with their newline; only "\\n" ends a line (kernel files hold ^L)."""
-    lines = [line + "\n" for line in text.split("\n")]
-    if text.endswith("\n"):
-        lines.pop()
-    else:
-        lines[-1] = lines[-1][:-1]
-    return lines
+    return io.StringIO(text, newline="\n").readlines() or [text]
 
 
 def _split_files(text: str) -> list[str]:
@@ -326,9 +323,9 @@ def _hunk(piece: list[str], i: int, header: re.Match[str]) -> tuple[Hunk, int]:
             lines.append(Line(" ", empty.group().rstrip("\n"), old_no, new_no))
             old_no += 1
             new_no += 1
-        if old_no > old_end or new_no > new_end:
-            raise UnidiffParseError("Hunk is longer than expected")
-        if old_no == old_end and new_no == new_end:
+        if old_no >= old_end and new_no >= new_end:
+            if old_no > old_end or new_no > new_end:
+                raise UnidiffParseError("Hunk is longer than expected")
             end = i + 1
             break
     else:

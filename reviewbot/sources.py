@@ -9,7 +9,6 @@ this module never raises on bad input.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import sys
@@ -75,6 +74,8 @@ def read_inputs(
 def messages_in(source: str, data: bytes) -> Iterator[RawMessage | InputError]:
     """Decompress, sniff and split the content of one input."""
     if data[:2] == b"\x1f\x8b":
+        import gzip  # here: a run on plain files does not pay for the import
+
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as exc:
