@@ -80,3 +80,19 @@ def test_cli_output_does_not_depend_on_jobs(capsys):
         main(["check", "--jobs", jobs, "--format", "json", "--fail-on", "never", str(SERIES)])
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1] and '"RB401"' in outs[0]
+
+
+def test_stream_stays_in_one_process_unless_jobs_is_given(monkeypatch, capsys):
+    calls = []
+    real = parallel.map_series
+
+    def spy(review, series_list, jobs):
+        calls.append(jobs)
+        return real(review, series_list, jobs)
+
+    monkeypatch.setattr(parallel, "map_series", spy)
+    main(["check", "--stream", "--fail-on", "never", str(SERIES)])
+    assert calls == []
+    main(["check", "--stream", "--jobs", "2", "--fail-on", "never", str(SERIES)])
+    assert calls == [2]
+    capsys.readouterr()
