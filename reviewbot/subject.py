@@ -9,6 +9,7 @@ other word is kept in ``prefixes`` in the order written, and so are
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .model import Subject
@@ -24,6 +25,7 @@ _PATCH_VERSION = re.compile(r"(patch|rfc)(?:-|_)?v?(\d+)?", re.IGNORECASE)
 _COUNTER = re.compile(r"(\d+)/(\d+)")
 
 
+@functools.lru_cache(maxsize=4096)  # a reply repeats the subject of its patch: a third of an archive
 def parse_subject(raw: str) -> Subject:
     """Read the tags of a subject; a subject without tags is just a title."""
     text = " ".join(raw.split())
