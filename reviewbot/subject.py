@@ -9,6 +9,7 @@ other word is kept in ``prefixes`` in the order written, and so are
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .model import Subject
@@ -24,15 +25,15 @@ _PATCH_VERSION = re.compile(r"(patch|rfc)(?:-|_)?v?(\d+)?", re.IGNORECASE)
 _COUNTER = re.compile(r"(\d+)/(\d+)")
 
 
+@functools.lru_cache(maxsize=4096)  # a reply repeats the subject of its patch: a third of an archive
 def parse_subject(raw: str) -> Subject:
     """Read the tags of a subject; a subject without tags is just a title."""
     text = " ".join(raw.split())
     is_reply = False
-    groups: list[str] = []
+    tagged = False  # "[ext] Re: [PATCH] ..." is a reply; "[PATCH] fwd: ..." is a title.
+    words: list[str] = []
     pos = 0
     while True:
-        # "[ext] Re: [PATCH] ..." is a reply; "[PATCH] fwd: ..." is a title.
-        tagged = any(_PATCH_VERSION.fullmatch(w) for g in groups for w in _WORD_SPLIT.split(g))
         reply = None if tagged else _REPLY.match(text, pos)
         if reply:
             is_reply = True
@@ -41,9 +42,10 @@ def parse_subject(raw: str) -> Subject:
         group = _GROUP.match(text, pos)
         if not group:
             break
-        groups.append(group.group(1))
+        group_words = [w for w in _WORD_SPLIT.split(group.group(1)) if w]
+        tagged = tagged or any(_PATCH_VERSION.fullmatch(w) for w in group_words)
+        words.extend(group_words)
         pos = group.end()
-    words = [w for g in groups for w in _WORD_SPLIT.split(g) if w]
     return _from_words(raw, text[pos:].strip(), words, is_reply)
 
 
@@ -63,8 +65,8 @@ def _from_words(raw: str, title: str, words: list[str], is_reply: bool) -> Subje
             if tagged.group(1).upper() == "RFC":
                 rfc = True
                 prefixes.append(word)
-        elif _VERSION.fullmatch(word):
-            version = int(_VERSION.fullmatch(word).group(1))  # type: ignore[union-attr]
+        elif versioned := _VERSION.fullmatch(word):
+            version = int(versioned.group(1))
         elif numbered and counter is None:
             counter, total = int(numbered.group(1)), int(numbered.group(2))
         elif numbered and (int(numbered.group(1)), int(numbered.group(2))) == (counter, total):
