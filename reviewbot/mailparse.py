@@ -20,7 +20,8 @@ from .sources import RawMessage
 if TYPE_CHECKING:  # pragma: no cover
     import email.message
 
-_WANTED = re.compile(  # the lookahead drops most other fields (X-*, ARC-*, List-*) at their first letter
+# The lookahead drops most other fields (X-*, ARC-*, List-*) at their first letter.
+_WANTED = re.compile(
     rb"\n(?=[SsFfTtCcDdMmIiRr])(subject|from|to|cc|date|message-id|in-reply-to|references|"
     rb"content-type|content-transfer-encoding)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)",
     re.IGNORECASE,

@@ -13,9 +13,8 @@ A body is read as git format-patch writes it::
 The diff is cut into one piece per file and each piece is checked by
 ``unidiff`` (its hunks are read here, by unidiff's rules), so one
 whitespace-damaged file costs that file only; its problem is reported by
-:func:`parse_patch_checked`.  ``message`` is kept
-as sent, including git's in-body ``From:`` line when the author differs
-from the sender.
+:func:`parse_patch_checked`.  ``message`` is kept as sent, including
+git's in-body ``From:`` line when the author differs from the sender.
 """
 
 from __future__ import annotations
@@ -36,9 +35,9 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SCISSORS = re.compile(r"(?m)^[ \t]*(?:-+ *)?(?:>8|8<)(?: *-+)?[ \t]*$")
 _TRAILER = re.compile(r"([A-Za-z0-9][A-Za-z0-9-]*)[ \t]*:[ \t]+(\S.*?)\s*")
 _HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-# What unidiff takes for a hunk header and for a blank line in a hunk (its
-# RE_HUNK_HEADER and RE_HUNK_EMPTY_BODY_LINE): _hunk_bodies must see the
-# same hunks as unidiff.
+# What unidiff takes for a hunk header, for a blank line in a hunk and for a
+# "No newline" marker (its RE_HUNK_HEADER, RE_HUNK_EMPTY_BODY_LINE and
+# RE_NO_NEWLINE_MARKER): _hunks must see the same hunks as unidiff.
 _UNIDIFF_HUNK_HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))?\ @@[ ]?(.*)")
 _UNIDIFF_EMPTY_LINE = re.compile(r"[\r\n]{1,2}")
 _NO_NEWLINE_MARKER = "\\ No newline at end of file"
@@ -292,13 +291,13 @@ def _hunk(piece: list[str], i: int, header: re.Match[str]) -> tuple[Hunk, int]:
     """The hunk whose body starts at ``piece[i]``, and the index after it.
 
     The body is read as unidiff reads it: up to the line where both sides
-    reach the header's counts; ``\\`` lines count on neither side and are
-    dropped.
+    reach the header's counts (past them, the hunk is refused); ``\\``
+    lines count on neither side and are dropped.
     """
-    old, old_len, new, new_len, section = header.groups()
+    old, old_count, new, new_count, section = header.groups()
     old_start, new_start = int(old), int(new)
-    old_len = 1 if old_len is None else int(old_len)
-    new_len = 1 if new_len is None else int(new_len)
+    old_len = 1 if old_count is None else int(old_count)
+    new_len = 1 if new_count is None else int(new_count)
     old_no, new_no = old_start, new_start
     old_end, new_end = old_start + old_len, new_start + new_len
     lines: list[Line] = []
