@@ -68,6 +68,7 @@ from typing import Iterator
 
 from reviewbot.consteval import Scope, Value
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
+from ._cfacts import binary_op as _op
 
 RULE = Rule(
     code="RB202",
@@ -88,13 +89,6 @@ def _strip(node):
             return node
         node = inner[0]
     return node
-
-
-def _op(node) -> str | None:
-    if node is None or node.type != "binary_expression":
-        return None
-    op = node.child_by_field_name("operator")
-    return op.type if op is not None else None
 
 
 def _terms(node, op: str) -> list:

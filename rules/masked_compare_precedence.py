@@ -56,6 +56,7 @@ from typing import Iterator
 
 from reviewbot.consteval import Scope
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
+from ._cfacts import binary_op as _op
 
 RULE = Rule(
     code="RB201",
@@ -67,13 +68,6 @@ _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 _BITWISE = frozenset({"&", "|", "^"})
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
-
-
-def _op(node) -> str | None:
-    if node is None or node.type != "binary_expression":
-        return None
-    op = node.child_by_field_name("operator")
-    return op.type if op is not None else None
 
 
 def _one_line(text: str, limit: int = 60) -> str:

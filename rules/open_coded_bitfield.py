@@ -73,6 +73,7 @@ import re
 from typing import Iterator
 
 from reviewbot.rule import Hit, PatchContext, Rule, Severity
+from ._cfacts import binary_op as _op
 
 RULE = Rule(
     code="RB508",
@@ -89,13 +90,6 @@ def _bare(node):
     while node is not None and node.type == "parenthesized_expression" and node.named_child_count == 1:
         node = node.named_children[0]
     return node
-
-
-def _op(node) -> str | None:
-    if node is None or node.type != "binary_expression":
-        return None
-    op = node.child_by_field_name("operator")
-    return op.type if op is not None else None
 
 
 def _const(unit, node, mask: bool) -> bool:
