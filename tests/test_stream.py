@@ -68,11 +68,18 @@ def test_single_mails_and_stdin_still_work(tmp_path):
     assert len(result.patches) == 1 and result.messages == 1
 
 
-def test_review_mails_are_the_same_from_slim_results(tmp_path):
+def _review_mails(result) -> str:
+    """The review mails of a run, all dated alike (renders compared byte for byte)."""
     import io
 
     from reviewbot.report import render
 
+    out = io.StringIO()
+    render("review", result, out, now=datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc))
+    return out.getvalue()
+
+
+def test_review_mails_are_the_same_from_slim_results(tmp_path):
     mails = [m for n in range(4) for m in _series(n)]
     path = tmp_path / "a.mbox"
     path.write_bytes(mbox(*mails))
@@ -80,21 +87,10 @@ def test_review_mails_are_the_same_from_slim_results(tmp_path):
     whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
     windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=5)
     assert whole.findings
-    outs = []
-    now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # one Date: for both renders
-    for result in (whole, windowed):
-        out = io.StringIO()
-        render("review", result, out, now=now)
-        outs.append(out.getvalue())
-    assert outs[0] == outs[1]
-
+    assert _review_mails(whole) == _review_mails(windowed)
 
 
 def test_slim_hunks_quote_the_same(tmp_path):
-    import io
-
-    from reviewbot.report import render
-
     body = [f" \tctx{i}();\n" for i in range(120)]
     body[40] = "+\tif (reg & MASK == VAL)\n"
     body[44] = "+\tif (reg & MASK == VAL)\n"
@@ -108,10 +104,4 @@ def test_slim_hunks_quote_the_same(tmp_path):
     assert len(whole.findings) >= 3
     kept = [len(h.lines) for pr in windowed.patches for fc in pr.patch.files for h in fc.hunks]
     assert kept and sum(kept) < 60
-    outs = []
-    now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)  # one Date: for both renders
-    for result in (whole, windowed):
-        out = io.StringIO()
-        render("review", result, out, now=now)
-        outs.append(out.getvalue())
-    assert outs[0] == outs[1]
+    assert _review_mails(whole) == _review_mails(windowed)
