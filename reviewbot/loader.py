@@ -37,15 +37,8 @@ def load(paths: Sequence[str], stdin: BinaryIO | None = None, limits: Limits = D
     items: list[Mail | Patch] = []
     messages = 0
     for raw in read_inputs(paths, stdin):
-        if isinstance(raw, InputError):
-            errors.append(raw)
-            continue
-        messages += 1
-        too_big = message_problem(len(raw.data), limits)
-        if too_big:
-            errors.append(InputError(raw.source, too_big))
-            continue
-        item, problems = load_message(raw, limits)
+        messages += not isinstance(raw, InputError)
+        item, problems = load_input(raw, limits)
         errors.extend(problems)
         if item is not None:
             items.append(item)
@@ -55,6 +48,20 @@ def load(paths: Sequence[str], stdin: BinaryIO | None = None, limits: Limits = D
         errors.append(InputError("<series>", f"cannot group into series: {_describe(exc)}"))
         series, others = [], [i.mail if isinstance(i, Patch) else i for i in items]
     return Loaded(tuple(series), tuple(errors), messages, tuple(others))
+
+
+def load_input(
+    raw: RawMessage | InputError, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Mail | Patch | None, list[InputError]]:
+    """What ``read_inputs`` gave, loaded (``load`` and ``stream`` both read
+    this way): a read error stays one, a message over ``limits`` is an
+    error and is skipped, any other goes through :func:`load_message`."""
+    if isinstance(raw, InputError):
+        return None, [raw]
+    too_big = message_problem(len(raw.data), limits)
+    if too_big:
+        return None, [InputError(raw.source, too_big)]
+    return load_message(raw, limits)
 
 
 def load_message(raw: RawMessage, limits: Limits = DEFAULT_LIMITS) -> tuple[Mail | Patch | None, list[InputError]]:

@@ -33,7 +33,7 @@ from typing import BinaryIO, Iterator, Sequence
 
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits, message_problem
-from .loader import load_message
+from .loader import load_input
 from .model import Mail, Patch, Series
 from .result import InputProblem, PatchResult, RunResult
 from .series import assemble
@@ -93,15 +93,8 @@ def review_stream(
         carried, fresh = keep, []
 
     for raw in iter_raw(paths, stdin, limits):
-        if isinstance(raw, InputError):
-            problems.append(InputProblem(raw.source, raw.message))
-            continue
-        messages += 1
-        too_big = message_problem(len(raw.data), limits)
-        if too_big:
-            problems.append(InputProblem(raw.source, too_big))
-            continue
-        item, errors = load_message(raw, limits)
+        messages += not isinstance(raw, InputError)
+        item, errors = load_input(raw, limits)
         problems.extend(InputProblem(e.source, e.message) for e in errors)
         if item is not None:
             fresh.append(item)
