@@ -277,11 +277,26 @@ class Engine:
         else:
             outcomes = map(self.review_series, series_list)
         for series, outcome in zip(series_list, outcomes):
-            for patch, (findings, probs) in zip((*series.patches, *series.extras), outcome):
+            for result, probs in patch_results(series, outcome):
                 all_problems.extend(probs)
-                if findings is not None:
-                    results.append(PatchResult(patch, series, findings))
+                if result is not None:
+                    results.append(result)
         return RunResult(tuple(results), tuple(all_problems), messages, len(series_list))
+
+    def review_batch(self, batch: Sequence[Series]) -> list:
+        """``review_series`` of each series; then the memo is emptied: the
+        series of a batch (``check --stream``) are not seen again."""
+        try:
+            return [self.review_series(series) for series in batch]
+        finally:
+            self.memo = Memo()
+
+
+def patch_results(series: Series, outcome) -> Iterator[tuple[PatchResult | None, tuple[InputProblem, ...]]]:  # type: ignore[no-untyped-def]
+    """Per patch of ``series``: what ``Engine.review_series`` gave it, as a
+    PatchResult (None: not reviewed) and its problems."""
+    for patch, (findings, probs) in zip((*series.patches, *series.extras), outcome):
+        yield (PatchResult(patch, series, findings) if findings is not None else None), probs
 
 
 def _source(patch: Patch) -> str:

@@ -112,6 +112,31 @@ class Hunk:
     def contains_new(self, lineno: int) -> bool:
         return self.new_start <= lineno < self.new_start + max(self.new_len, 1)
 
+    def __reduce__(self) -> tuple:
+        """Pickled by columns, not as an object per line: ``check --stream``
+        sends patches to its worker processes, and this halves the time."""
+        lines = self.lines
+        return _hunk, (self.old_start, self.old_len, self.new_start, self.new_len, self.section,
+                       "".join([ln.kind for ln in lines]), tuple([ln.text for ln in lines]),
+                       tuple([ln.old for ln in lines]), tuple([ln.new for ln in lines]))
+
+
+def _hunk(old_start: int, old_len: int, new_start: int, new_len: int, section: str,
+          kinds: str, texts: tuple[str, ...], olds: tuple, news: tuple) -> Hunk:
+    """A pickled Hunk (see ``Hunk.__reduce__``), rebuilt as pickle rebuilds
+    a dataclass: a bare object and its fields (a frozen ``__init__`` costs
+    three times as much)."""
+    new = object.__new__
+    lines = []
+    for kind, text, old, new_ in zip(kinds, texts, olds, news):
+        line = new(Line)
+        line.__dict__.update(kind=kind, text=text, old=old, new=new_)
+        lines.append(line)
+    hunk = new(Hunk)
+    hunk.__dict__.update(old_start=old_start, old_len=old_len, new_start=new_start, new_len=new_len,
+                         section=section, lines=tuple(lines))
+    return hunk
+
 
 @dataclass(frozen=True)
 class FileChange:

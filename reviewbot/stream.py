@@ -29,12 +29,16 @@ import gzip
 import os
 import re
 import zlib
+from collections import deque
+from contextlib import ExitStack
 from typing import BinaryIO, Iterator, Sequence
 
+from .engine import patch_results
 from .limits import DEFAULT as DEFAULT_LIMITS
 from .limits import Limits, message_problem
 from .loader import load_input
 from .model import Mail, Patch, Series
+from .parallel import Batch, SeriesPool, available_cpus, batches, can_fork
 from .result import InputProblem, PatchResult, RunResult
 from .series import assemble
 from .sources import InputError, RawMessage, _is_first_separator, _is_separator, messages_in, read_inputs
@@ -49,18 +53,33 @@ def review_stream(
     stdin: BinaryIO | None,
     engine,  # type: ignore[no-untyped-def]  # an engine.Engine
     limits: Limits = DEFAULT_LIMITS,
-    window: int = WINDOW,
+    window: int | None = None,
 ) -> RunResult:
-    """Read, assemble and review ``paths`` window by window."""
+    """Read, assemble and review ``paths`` window by window (of ``WINDOW``
+    messages unless given).  With ``engine.jobs`` other than 1, an input
+    longer than a window is reviewed in worker processes, each window while
+    the next is read (:class:`parallel.SeriesPool`); the results are those
+    of one process, in the same order."""
+    window = window or WINDOW
     results: list[PatchResult] = []
-    problems: list[InputProblem] = []
+    problems: list[InputProblem | list[InputProblem]] = []  # a list: the problems of a window under review
     fresh: list[Mail | Patch] = []
     carried: list[Mail | Patch] = []
     recent: list[Mail] = []  # bodiless mails of the series reviewed in the last window
     messages = series_count = 0
+    pool: SeriesPool | None = None
+    sent: deque[tuple[list[Batch], list[InputProblem]]] = deque()  # windows in the pool, oldest first
+
+    def collect(window: list[Batch], slot: list[InputProblem]) -> None:
+        for batch in window:
+            for series, outcome in zip(batch.series, batch.outcomes()):
+                for result, probs in patch_results(series, outcome):
+                    slot.extend(probs)
+                    if result is not None:
+                        results.append(_slim(result))
 
     def flush(final: bool) -> None:
-        nonlocal fresh, carried, recent, series_count
+        nonlocal fresh, carried, recent, series_count, pool
         items = [*recent, *carried, *fresh]
         stubs = {id(m) for m in recent}
         late = {id(i) for i in carried}
@@ -82,26 +101,48 @@ def review_stream(
         tree = getattr(engine, "tree", None)
         if tree is not None:
             tree.register(review)  # --tree applies earlier patches of a series first
-        result = engine.run(review)
-        memo = getattr(engine, "memo", None)
-        if memo is not None:  # anatomies and blames of the series just reviewed: not asked for again
-            engine.memo = type(memo)()
+        if pool is None and not final and tree is None:
+            jobs = _pool_jobs(engine)
+            if jobs > 1:  # the input is longer than a window: worth the fork
+                pool = stack.enter_context(SeriesPool(engine.review_batch, jobs))
+        if pool is None:
+            result = engine.run(review)
+            memo = getattr(engine, "memo", None)
+            if memo is not None:  # anatomies and blames of the series just reviewed: not asked for again
+                engine.memo = type(memo)()
+            problems.extend(result.problems)
+            results.extend(_slim(pr) for pr in result.patches)
+        else:  # reviewed in the workers while the next window is read
+            slot: list[InputProblem] = []
+            problems.append(slot)
+            sent.append(([pool.submit(b) for b in batches(review)], slot))
+            while len(sent) > (0 if final else 1):
+                collect(*sent.popleft())
         series_count += len(review)
-        problems.extend(result.problems)
-        results.extend(_slim(pr) for pr in result.patches)
         recent = [_bodiless(i) for s in review for i in (*s.items, *s.extras) if i is not None]
         carried, fresh = keep, []
 
-    for raw in iter_raw(paths, stdin, limits):
-        messages += not isinstance(raw, InputError)
-        item, errors = load_input(raw, limits)
-        problems.extend(InputProblem(e.source, e.message) for e in errors)
-        if item is not None:
-            fresh.append(item)
-        if len(fresh) >= window:
-            flush(final=False)
-    flush(final=True)
-    return RunResult(tuple(results), tuple(problems), messages, series_count)
+    with ExitStack() as stack:
+        for raw in iter_raw(paths, stdin, limits):
+            messages += not isinstance(raw, InputError)
+            item, errors = load_input(raw, limits)
+            problems.extend(InputProblem(e.source, e.message) for e in errors)
+            if item is not None:
+                fresh.append(item)
+            if len(fresh) >= window:
+                flush(final=False)
+        flush(final=True)
+    flat = [p for entry in problems for p in (entry if isinstance(entry, list) else (entry,))]
+    return RunResult(tuple(results), tuple(flat), messages, series_count)
+
+
+def _pool_jobs(engine) -> int:  # type: ignore[no-untyped-def]
+    """Workers for a stream longer than a window (``engine.jobs``, 0: one
+    per CPU); 1: review in this process."""
+    jobs = getattr(engine, "jobs", 1)
+    if jobs == 1 or not can_fork() or not hasattr(engine, "review_batch"):
+        return 1
+    return available_cpus() if jobs == 0 else jobs
 
 
 def _bodiless(item: Mail | Patch) -> Mail:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot import parallel
+from reviewbot import parallel, stream
 from reviewbot.cli import main
 from reviewbot.engine import Engine, all_rules
 from reviewbot.loader import load
@@ -82,17 +82,91 @@ def test_cli_output_does_not_depend_on_jobs(capsys):
     assert outs[0] == outs[1] and '"RB401"' in outs[0]
 
 
-def test_stream_stays_in_one_process_unless_jobs_is_given(monkeypatch, capsys):
-    calls = []
-    real = parallel.map_series
+def _spy_pools(monkeypatch):
+    made = []
+    real = stream.SeriesPool
 
-    def spy(review, series_list, jobs):
-        calls.append(jobs)
-        return real(review, series_list, jobs)
+    def spy(review, jobs):
+        made.append(jobs)
+        return real(review, jobs)
 
-    monkeypatch.setattr(parallel, "map_series", spy)
+    monkeypatch.setattr(stream, "SeriesPool", spy)
+    return made
+
+
+def test_stream_workers_give_the_results_of_one_process(monkeypatch):
+    made = _spy_pools(monkeypatch)
+    runs = []
+    for jobs in (1, 2):
+        engine = Engine(all_rules())
+        engine.jobs = jobs
+        runs.append(stream.review_stream([str(SERIES)], None, engine, window=4))
+    assert made == [2]  # the second run forked its workers once, for all its windows
+    one, two = runs
+    assert _key(one) == _key(two)
+    assert (one.messages, one.series) == (two.messages, two.series)
+    assert sum(len(pr.findings) for pr in two.patches) > 0
+
+
+def test_stream_of_one_window_makes_no_pool(monkeypatch, capsys):
+    made = _spy_pools(monkeypatch)
     main(["check", "--stream", "--fail-on", "never", str(SERIES)])
-    assert calls == []
+    assert made == []
+    monkeypatch.setattr(stream, "WINDOW", 5)
     main(["check", "--stream", "--jobs", "2", "--fail-on", "never", str(SERIES)])
-    assert calls == [2]
+    assert made == [2]
+    main(["check", "--stream", "--jobs", "1", "--fail-on", "never", str(SERIES)])
+    assert made == [2]
     capsys.readouterr()
+
+
+def _outcomes(pool, items, size=3):
+    sent = [pool.submit(items[i:i + size]) for i in range(0, len(items), size)]
+    return [o for batch in sent for o in batch.outcomes()]
+
+
+def test_a_dead_pool_worker_loses_nothing():
+    parent = os.getpid()
+
+    def review(batch):
+        if os.getpid() != parent and 7 in batch:
+            os._exit(3)
+        return [[n * n] for n in batch]
+
+    items = list(range(40))
+    with parallel.SeriesPool(review, 2) as pool:
+        assert _outcomes(pool, items) == [[n * n] for n in items]
+        assert pool.broken
+        assert _outcomes(pool, [1, 2]) == [[1], [4]]  # later batches: reviewed here
+
+
+def test_a_rule_error_in_a_pool_worker_reaches_the_parent():
+    parent = os.getpid()
+
+    def review(batch):
+        if os.getpid() != parent and 5 in batch:
+            raise RuntimeError("rule bug")
+        return [[n] for n in batch]
+
+    with parallel.SeriesPool(review, 2) as pool:
+        with pytest.raises(RuntimeError, match="rule bug"):
+            _outcomes(pool, list(range(20)))
+
+
+def test_batches_keep_order_and_whole_series():
+    series = load([str(SERIES)]).series
+    cut = list(parallel.batches(list(series) * 3, patches=10))
+    assert [s for b in cut for s in b] == list(series) * 3
+    assert all(sum(len(s.patches) for s in b) >= 10 for b in cut[:-1])
+
+
+def test_series_survive_pickling_unchanged():
+    import pickle
+
+    series = load([str(SERIES)]).series
+    copy = pickle.loads(pickle.dumps(series))
+    assert copy == series
+    hunk = series[0].patches[0].files[0].hunks[0]
+    again = copy[0].patches[0].files[0].hunks[0]
+    assert again.header == hunk.header and again.lines[0] == hunk.lines[0]
+    assert hash(again.lines[0]) == hash(hunk.lines[0]) and again.added == hunk.added

@@ -40,7 +40,7 @@ def add_arguments(c) -> None:
     add_limit_arguments(c)
     c.add_argument("--jobs", "-j", default=None, metavar="N",
                    help="review in N processes, a series per task (default: auto, one per CPU; runs of a few "
-                   "patches, and --stream, stay in one process)")
+                   "patches stay in one process; with --stream, workers review a window while the next is read)")
     c.add_argument("--stream", action="store_true",
                    help="read and review a big archive window by window, in bounded memory (series whose mails "
                    "are thousands of messages apart are reviewed apart)")
@@ -68,8 +68,7 @@ def run(args) -> int:
     from ..parallel import parse_jobs
 
     try:
-        # --stream forks anew for each window of 1,000 messages: measured slower than one process
-        jobs = parse_jobs(args.jobs) if args.jobs is not None else (1 if args.stream else 0)
+        jobs = parse_jobs(args.jobs) if args.jobs is not None else 0
     except ValueError as exc:
         err(str(exc))
         return EXIT_ERROR
