@@ -31,6 +31,9 @@ def _language():
     return ts.Language(tree_sitter_c.language())
 
 
+_CHUNK = 65536  # bytes handed to tree-sitter at a time when a parse has a time budget
+
+
 class Parser:
     """A tree-sitter C parser (one per run; not module state)."""
 
@@ -45,6 +48,7 @@ class Parser:
                  if lang.node_kind_is_named(i) and lang.node_kind_is_visible(i)}
         self._findable = frozenset(named - {lang.node_kind_for_id(i) for i in lang.supertypes} | {"ERROR"})
         self.budget = None  # a limits.Budget while the engine parses one patch
+        self._scratch = bytearray()  # the chunk handed to tree-sitter (see parse)
 
     def parse(self, source: bytes):
         budget = self.budget
@@ -52,8 +56,24 @@ class Parser:
             return self._parser.parse(source)
         budget.before_parse(source)
         # Only a read callback gets progress callbacks; returning True cancels.
+        # py-tree-sitter (0.26.1) keeps a reference to every object the read
+        # callback returns: a fresh slice each time would keep every source
+        # parsed alive (a leak of ~1 kB a message).  So each chunk is copied
+        # into one buffer of this parser and that buffer is returned; the
+        # binding lets go of its view before it asks for the next chunk.
+        scratch = self._scratch
+
+        def read(at: int, _point: object) -> bytearray:
+            nonlocal scratch
+            chunk = source[at : at + _CHUNK]
+            try:
+                scratch[:] = chunk
+            except BufferError:  # a binding that still holds the last view: a new buffer
+                scratch = self._scratch = bytearray(chunk)
+            return scratch
+
         try:
-            return self._parser.parse(lambda at, _point: source[at : at + 65536], progress_callback=budget.callback)
+            return self._parser.parse(read, progress_callback=budget.callback)
         except ValueError:
             self._parser.reset()  # else the next parse resumes the cancelled one
             if budget.expired():

@@ -69,3 +69,26 @@ def test_node_index_finds_types_when_asked_in_walk_order(fixtures):
     assert wanted == {"if_statement", "identifier", "compound_statement", "ERROR", "comment"}
     # a supertype, an anonymous node and a name the grammar lacks hold no nodes
     assert index.get("expression") == index.get("if") == index.get("no_such_node") == ()
+
+
+def test_parsing_on_a_budget_keeps_no_source_alive():
+    """py-tree-sitter (0.26.1) keeps a reference to every object a read
+    callback returns: the parser must not hand it the sources it parses."""
+    import gc
+    import tracemalloc
+
+    from reviewbot.limits import Budget, Limits
+
+    parser = Parser()
+    tracemalloc.start()
+    try:
+        for i in range(120):
+            parser.budget = Budget(Limits())
+            source = b"int f(void) { return %d; }\n" % i * 400  # 11 kB
+            assert parser.parse(source).root_node.end_byte == len(source)
+        parser.budget = None
+        gc.collect()
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < 500_000  # the 120 sources kept would be 1.3 MB
