@@ -57,7 +57,7 @@ class Subject:
     is_reply: bool = False  # starts with Re: / Aw: / Fwd:
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of a hunk.  ``kind`` is '+', '-' or ' '.
 
@@ -126,15 +126,10 @@ def _hunk(old_start: int, old_len: int, new_start: int, new_len: int, section: s
     """A pickled Hunk (see ``Hunk.__reduce__``), rebuilt as pickle rebuilds
     a dataclass: a bare object and its fields (a frozen ``__init__`` costs
     three times as much)."""
-    new = object.__new__
-    lines = []
-    for kind, text, old, new_ in zip(kinds, texts, olds, news):
-        line = new(Line)
-        line.__dict__.update(kind=kind, text=text, old=old, new=new_)
-        lines.append(line)
-    hunk = new(Hunk)
+    lines = tuple(map(Line, kinds, texts, olds, news))
+    hunk = object.__new__(Hunk)
     hunk.__dict__.update(old_start=old_start, old_len=old_len, new_start=new_start, new_len=new_len,
-                         section=section, lines=tuple(lines))
+                         section=section, lines=lines)
     return hunk
 
 

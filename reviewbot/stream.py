@@ -44,6 +44,7 @@ from .series import assemble
 from .sources import InputError, RawMessage, _is_first_separator, _is_separator, messages_in, read_inputs
 
 WINDOW = 1000  # messages assembled together
+POOL_AFTER = 100  # with --jobs: messages read before the workers are forked (fewer: one process)
 BLOCK = 1 << 20
 _NAME_INDEX = re.compile(r"#\d+$")
 
@@ -79,7 +80,7 @@ def review_stream(
                         results.append(_slim(result))
 
     def flush(final: bool) -> None:
-        nonlocal fresh, carried, recent, series_count, pool
+        nonlocal fresh, carried, recent, series_count
         items = [*recent, *carried, *fresh]
         stubs = {id(m) for m in recent}
         late = {id(i) for i in carried}
@@ -101,10 +102,6 @@ def review_stream(
         tree = getattr(engine, "tree", None)
         if tree is not None:
             tree.register(review)  # --tree applies earlier patches of a series first
-        if pool is None and not final and tree is None:
-            jobs = _pool_jobs(engine)
-            if jobs > 1:  # the input is longer than a window: worth the fork
-                pool = stack.enter_context(SeriesPool(engine.review_batch, jobs))
         if pool is None:
             result = engine.run(review)
             memo = getattr(engine, "memo", None)
@@ -129,6 +126,10 @@ def review_stream(
             problems.extend(InputProblem(e.source, e.message) for e in errors)
             if item is not None:
                 fresh.append(item)
+            if pool is None and messages == POOL_AFTER:
+                jobs = _pool_jobs(engine)
+                if jobs > 1:  # forked now, while the parent holds little the workers would copy
+                    pool = stack.enter_context(SeriesPool(engine.review_batch, jobs))
             if len(fresh) >= window:
                 flush(final=False)
         flush(final=True)
@@ -137,10 +138,11 @@ def review_stream(
 
 
 def _pool_jobs(engine) -> int:  # type: ignore[no-untyped-def]
-    """Workers for a stream longer than a window (``engine.jobs``, 0: one
-    per CPU); 1: review in this process."""
+    """Workers for a stream (``engine.jobs``, 0: one per CPU); 1: review
+    in this process, as with ``--tree``, which learns each window's series
+    as it is read."""
     jobs = getattr(engine, "jobs", 1)
-    if jobs == 1 or not can_fork() or not hasattr(engine, "review_batch"):
+    if jobs == 1 or not can_fork() or not hasattr(engine, "review_batch") or getattr(engine, "tree", None):
         return 1
     return available_cpus() if jobs == 0 else jobs
 
@@ -154,8 +156,10 @@ def _slim(pr: PatchResult) -> PatchResult:
     """A reviewed patch without the text reporters never read: no body,
     commit message or notes, and of its hunks only those a finding is in,
     cut to the lines around the findings (the review format quotes at most
-    3 lines before a finding).  Whole patches with findings cost ~20 MB per
-    1,000 messages on the corpus."""
+    3 lines before a finding).  A patch without findings is only listed
+    (``--format json``) and counted: it keeps its subject, author, source
+    and file names.  Whole patches with findings cost ~20 MB per 1,000
+    messages on the corpus."""
     p = pr.patch
     by_path: dict[str, list] = {}
     for f in pr.findings:
@@ -165,7 +169,11 @@ def _slim(pr: PatchResult) -> PatchResult:
         if fc.path in by_path else dataclasses.replace(fc, hunks=(), header=())
         for fc in p.files
     )
-    patch = dataclasses.replace(p, mail=dataclasses.replace(p.mail, body=""), message="", notes="", files=files)
+    mail = dataclasses.replace(p.mail, body="")
+    if not pr.findings:  # listed and counted only: no reply is written to it (its To/Cc are half of it)
+        mail = dataclasses.replace(mail, to=(), cc=(), references=(), in_reply_to="", date="")
+    patch = dataclasses.replace(p, mail=mail, message="", notes="", files=files,
+                                trailers=p.trailers if pr.findings else ())
     return PatchResult(patch, None, pr.findings)
 
 

@@ -96,6 +96,7 @@ def _spy_pools(monkeypatch):
 
 def test_stream_workers_give_the_results_of_one_process(monkeypatch):
     made = _spy_pools(monkeypatch)
+    monkeypatch.setattr(stream, "POOL_AFTER", 3)
     runs = []
     for jobs in (1, 2):
         engine = Engine(all_rules())
@@ -108,11 +109,11 @@ def test_stream_workers_give_the_results_of_one_process(monkeypatch):
     assert sum(len(pr.findings) for pr in two.patches) > 0
 
 
-def test_stream_of_one_window_makes_no_pool(monkeypatch, capsys):
+def test_a_short_stream_makes_no_pool(monkeypatch, capsys):
     made = _spy_pools(monkeypatch)
     main(["check", "--stream", "--fail-on", "never", str(SERIES)])
-    assert made == []
-    monkeypatch.setattr(stream, "WINDOW", 5)
+    assert made == []  # 22 messages: under POOL_AFTER
+    monkeypatch.setattr(stream, "POOL_AFTER", 10)
     main(["check", "--stream", "--jobs", "2", "--fail-on", "never", str(SERIES)])
     assert made == [2]
     main(["check", "--stream", "--jobs", "1", "--fail-on", "never", str(SERIES)])
