@@ -20,6 +20,11 @@ assembled and reviewed in windows of ``window`` messages:
 An mbox larger than the message cap is never read whole: a message over
 the cap is skipped while it streams past.  The series of an input smaller
 than one window come out exactly as from ``load``.
+
+With ``--jobs`` (by default one worker per CPU), the workers are forked
+once the first ``POOL_AFTER`` messages are read, and each window's series
+are reviewed in them while the parent reads the next window; at most one
+window is under review while another is read.
 """
 
 from __future__ import annotations
@@ -57,10 +62,10 @@ def review_stream(
     window: int | None = None,
 ) -> RunResult:
     """Read, assemble and review ``paths`` window by window (of ``WINDOW``
-    messages unless given).  With ``engine.jobs`` other than 1, an input
-    longer than a window is reviewed in worker processes, each window while
-    the next is read (:class:`parallel.SeriesPool`); the results are those
-    of one process, in the same order."""
+    messages unless given).  With ``engine.jobs`` other than 1, an input of
+    more than ``POOL_AFTER`` messages is reviewed in worker processes, each
+    window while the next is read (:class:`parallel.SeriesPool`); the
+    results are those of one process, in the same order."""
     window = window or WINDOW
     results: list[PatchResult] = []
     problems: list[InputProblem | list[InputProblem]] = []  # a list: the problems of a window under review
@@ -142,7 +147,7 @@ def _pool_jobs(engine) -> int:  # type: ignore[no-untyped-def]
     in this process, as with ``--tree``, which learns each window's series
     as it is read."""
     jobs = getattr(engine, "jobs", 1)
-    if jobs == 1 or not can_fork() or not hasattr(engine, "review_batch") or getattr(engine, "tree", None):
+    if jobs == 1 or not can_fork() or not hasattr(engine, "review_batch") or getattr(engine, "tree", None) is not None:
         return 1
     return available_cpus() if jobs == 0 else jobs
 

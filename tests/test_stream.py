@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 from datetime import datetime, timezone
 
 from hostile_inputs import mail, mbox
@@ -105,3 +106,27 @@ def test_slim_hunks_quote_the_same(tmp_path):
     kept = [len(h.lines) for pr in windowed.patches for fc in pr.patch.files for h in fc.hunks]
     assert kept and sum(kept) < 60
     assert _review_mails(whole) == _review_mails(windowed)
+
+
+def test_slim_results_list_and_count_the_same(tmp_path):
+    from reviewbot.report import render
+
+    mails = [m for n in range(4) for m in _series(n)]
+    clean = "--- a/Documentation/x.rst\n+++ b/Documentation/x.rst\n@@ -1,1 +1,2 @@\n one\n+two\n"
+    mails.insert(3, mail(subject="[PATCH] docs: x", mid="d", diff=clean,
+                         headers="Cc: A <a@example.org>, B <b@example.org>\n"))
+    path = tmp_path / "a.mbox"
+    path.write_bytes(mbox(*mails))
+    loaded = load([str(path)])
+    whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
+    windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=5)
+    quiet = [pr for pr in windowed.patches if not pr.findings]
+    assert quiet and all(not pr.patch.mail.cc and not pr.patch.trailers for pr in quiet)
+    assert [pr.as_dict() for pr in whole.patches] == [pr.as_dict() for pr in windowed.patches]
+    outs = []
+    for result in (whole, windowed):
+        for fmt in ("text", "json", "sarif"):
+            out = io.StringIO()
+            render(fmt, result, out)
+            outs.append(out.getvalue())
+    assert outs[:3] == outs[3:]
