@@ -133,7 +133,10 @@ class Batch:
         self._future = future
 
     def outcomes(self) -> list[Outcome]:
-        """Per series, what ``review`` gave; reviewed here when the pool broke."""
+        """Per series, what ``review`` gave.  Whatever went wrong in the
+        pool (a worker died, the batch could not be sent), the batch is
+        reviewed here; an error of ``review`` itself (a rule bug in strict
+        mode) is then raised here."""
         from concurrent.futures.process import BrokenProcessPool
 
         if self._future is not None:
@@ -141,6 +144,8 @@ class Batch:
                 return self._future.result()
             except BrokenProcessPool:
                 self._pool.broken = True
+            except Exception:
+                pass
         return self._pool.review(self.series)
 
 

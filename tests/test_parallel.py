@@ -142,16 +142,36 @@ def test_a_dead_pool_worker_loses_nothing():
 
 
 def test_a_rule_error_in_a_pool_worker_reaches_the_parent():
-    parent = os.getpid()
-
     def review(batch):
-        if os.getpid() != parent and 5 in batch:
+        if 5 in batch:
             raise RuntimeError("rule bug")
         return [[n] for n in batch]
 
     with parallel.SeriesPool(review, 2) as pool:
         with pytest.raises(RuntimeError, match="rule bug"):
             _outcomes(pool, list(range(20)))
+
+
+class _Unpicklable:
+    def __reduce__(self):
+        raise TypeError("cannot pickle this")
+
+
+def test_a_batch_the_pool_cannot_take_is_reviewed_here():
+    parent = os.getpid()
+
+    def review(batch):
+        if os.getpid() != parent and 11 in batch:
+            raise MemoryError  # only in the worker: the parent's copy of the work succeeds
+        return [[os.getpid() == parent] for _ in batch]
+
+    items = [0, 1, 2, _Unpicklable(), 4, 5, 9, 10, 11]
+    with parallel.SeriesPool(review, 2) as pool:
+        got = _outcomes(pool, items)
+    assert got[:3] == [[False]] * 3  # a worker's
+    assert got[3:6] == [[True]] * 3  # could not be sent: reviewed here
+    assert got[6:] == [[True]] * 3  # failed in the worker: reviewed here
+    assert not pool.broken
 
 
 def test_batches_keep_order_and_whole_series():
