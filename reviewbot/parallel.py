@@ -14,8 +14,8 @@ reviewed in the parent.
 
 ``check --stream`` cannot fork after loading: it loads a window of mail at
 a time.  Its :class:`SeriesPool` forks once, and each window's series are
-sent to the workers (pickled, about 0.2 ms a patch) while the parent reads
-the next window.
+sent to the workers (pickled: 0.1 ms a patch to send, 0.5 ms to rebuild,
+against ~6 ms to review it) while the parent reads the next window.
 """
 
 from __future__ import annotations
