@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hostile_inputs import mail, mbox
+
 from reviewbot import parallel, stream
 from reviewbot.cli import main
 from reviewbot.engine import Engine, all_rules
@@ -94,19 +96,23 @@ def _spy_pools(monkeypatch):
     return made
 
 
-def test_stream_workers_give_the_results_of_one_process(monkeypatch):
+def test_stream_workers_give_the_results_of_one_process(monkeypatch, tmp_path):
     made = _spy_pools(monkeypatch)
     monkeypatch.setattr(stream, "POOL_AFTER", 3)
+    singles = [mail(subject=f"[PATCH] hwmon: (foo{n}) add a thing", mid=f"s{n}") for n in range(30)]
+    singles[7] = mail(subject="[PATCH] broken", mid="b", diff="--- a/x.c\n+++ b/x.c\n@@ -1,3 +1,3 @@\n junk\n")
+    archive = tmp_path / "a.mbox"
+    archive.write_bytes(mbox(*singles[:15]) + SERIES.read_bytes() + mbox(*singles[15:]))
     runs = []
     for jobs in (1, 2):
         engine = Engine(all_rules())
         engine.jobs = jobs
-        runs.append(stream.review_stream([str(SERIES)], None, engine, window=4))
+        runs.append(stream.review_stream([str(archive)], None, engine, window=5))
     assert made == [2]  # the second run forked its workers once, for all its windows
     one, two = runs
-    assert _key(one) == _key(two)
-    assert (one.messages, one.series) == (two.messages, two.series)
-    assert sum(len(pr.findings) for pr in two.patches) > 0
+    assert _key(one) == _key(two)  # findings and problems, in the same order
+    assert (one.messages, one.series) == (two.messages, two.series) == (52, 32)
+    assert len(two.problems) == 1 and sum(len(pr.findings) for pr in two.patches) > 30
 
 
 def test_a_short_stream_makes_no_pool(monkeypatch, capsys):
