@@ -40,8 +40,8 @@ def add_arguments(c) -> None:
     add_limit_arguments(c)
     c.add_argument("--jobs", "-j", default=None, metavar="N",
                    help="review in N processes, a series per task (default: auto, one per CPU; runs of a few "
-                   "patches stay in one process; with --stream, workers review a window while the next is read, "
-                   "except with --tree)")
+                   "patches, and --git (one series), stay in one process; with --stream, workers review a window "
+                   "while the next is read, except with --tree)")
     c.add_argument("--stream", action="store_true",
                    help="read and review a big archive window by window, in bounded memory (series whose mails "
                    "are thousands of messages apart are reviewed apart)")
