@@ -15,7 +15,10 @@ assembled and reviewed in windows of ``window`` messages:
   series just reviewed are kept, bodiless, for one more window, so that a
   reply quoting a patch without ``Re:`` is still known as a reply;
 * a reviewed patch is kept without its body, and with only the lines
-  around its findings (reporters need no more).
+  around its findings (reporters need no more);
+* a mail whose Message-ID was read before (a patch cross-posted to two
+  lists is in both archives) is dropped, however far back the first copy
+  was: as in ``load``, only the first copy is reviewed.
 
 An mbox larger than the message cap is never read whole: a message over
 the cap is skipped while it streams past.  The series of an input smaller
@@ -73,6 +76,7 @@ def review_stream(
     carried: list[Mail | Patch] = []
     recent: list[Mail] = []  # bodiless mails of the series reviewed in the last window
     messages = series_count = 0
+    seen: set[str] = set()  # every Message-ID read: ~100 bytes a message
     pool: SeriesPool | None = None
     sent: deque[tuple[list[Batch], list[InputProblem]]] = deque()  # windows in the pool, oldest first
 
@@ -129,6 +133,11 @@ def review_stream(
             messages += not isinstance(raw, InputError)
             item, errors = load_input(raw, limits)
             problems.extend(InputProblem(e.source, e.message) for e in errors)
+            mid = item.message_id if item is not None else ""
+            if mid in seen:
+                continue  # the same mail again (cross-posted to two lists): as load, the first copy only
+            if mid:
+                seen.add(mid)
             if item is not None:
                 fresh.append(item)
             if pool is None and messages == POOL_AFTER:

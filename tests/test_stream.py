@@ -130,3 +130,19 @@ def test_slim_results_list_and_count_the_same(tmp_path):
             render(fmt, result, out)
             outs.append(out.getvalue())
     assert outs[:3] == outs[3:]
+
+
+def test_a_mail_read_twice_windows_apart_is_reviewed_once(tmp_path):
+    """A patch cross-posted to two lists is in both archives: load keeps the
+    first copy, and so does the stream, however far apart the copies are."""
+    first = mail(subject="[PATCH] hwmon: (foo) cross-posted", mid="x")
+    mails = [first, *(m for n in range(6) for m in _series(n)), first]
+    path = tmp_path / "two-lists.mbox"
+    path.write_bytes(mbox(*mails))
+    loaded = load([str(path)])
+    whole = Engine(all_rules()).run(loaded.series, (), loaded.messages)
+    windowed = stream.review_stream([str(path)], None, Engine(all_rules()), window=4)
+    ids = [pr.patch.message_id for pr in windowed.patches]
+    assert ids.count("x@example.org") == 1
+    assert sorted(ids) == sorted(pr.patch.message_id for pr in whole.patches)
+    assert windowed.messages == whole.messages == len(mails)
