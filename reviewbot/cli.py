@@ -86,14 +86,3 @@ def add_rule_options(p) -> None:
     p.add_argument("--select", action="append", metavar="CODES",
                    help="only these rules (codes, code prefixes or names; comma separated)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="skip these rules")
-
-
-def chosen_rules(args):
-    """The rules --select/--ignore leave, or None after saying why not."""
-    from .engine import all_rules, select_rules
-
-    try:
-        return select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
-    except ValueError as exc:
-        err(str(exc))
-        return None

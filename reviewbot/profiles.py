@@ -597,3 +597,33 @@ def load(
 def builtin(catalogue: Sequence[Rule], forced: Iterable[str] = ()) -> Profiles:
     """The built-in profiles alone (no configuration file, no tree)."""
     return Profiles({p.name: p for p in BUILTIN}, catalogue, None, forced)
+
+
+def for_review(
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    *,
+    tree: str | None = None,
+    config: str | None = None,
+    cwd: str | None = None,
+    builtin_only: bool = False,
+) -> tuple[tuple, Profiles]:
+    """The rules and profiles a review runs with, as ``reviewbot check``
+    picks them, so that the send-email hook, b4 and the list bot say what
+    ``check`` says: the rules ``select``/``ignore`` leave (those off by
+    default included: the profiles turn them on, file by file) and the
+    profiles (built-in, changed by the configuration files ``discover``
+    finds unless ``builtin_only``).  A rule that is selected by name runs
+    everywhere.  Raises ValueError for an unknown rule, ConfigError for a
+    bad configuration."""
+    from .engine import all_rules, select_rules
+
+    catalogue = all_rules()
+    chosen = select_rules(catalogue, select, ignore)
+    forced = [lr.rule.code for lr in chosen] if any(s.strip() for s in select) else ()
+    rules = [lr.rule for lr in catalogue]
+    if builtin_only:
+        profiles = builtin(rules, forced)
+    else:
+        profiles, _ = load(rules, tree=tree, config=config, cwd=cwd, forced=forced)
+    return select_rules(catalogue, select, ignore, with_off=True), profiles

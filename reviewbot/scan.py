@@ -70,14 +70,16 @@ def line_rules(rules):
     return tuple(lr for lr in rules if lr.rule.scope == "lines")
 
 
-def scan(paths: Sequence[str], rules, progress: TextIO | None = None) -> RunResult:
-    """Review every C file under ``paths`` with the line rules of ``rules``;
-    a progress bar goes to ``progress`` when it is a terminal."""
+def scan(paths: Sequence[str], rules, progress: TextIO | None = None, profiles=None) -> RunResult:  # type: ignore[no-untyped-def]
+    """Review every C file under ``paths`` with the line rules of ``rules``
+    (and ``profiles``, which pick them file by file, as ``check`` does); a
+    progress bar goes to ``progress`` when it is a terminal."""
     from .engine import Engine
     from .progress import Progress
 
     files, problems = c_files(paths)
     engine = Engine(line_rules(rules))
+    engine.profiles = profiles
     results: list[PatchResult] = []
     with Progress(len(files), progress) as bar:
         for path in files:

@@ -167,8 +167,9 @@ def level() -> tuple[str, str | None]:
 
 def validate(mail: str, env: Mapping[str, str], err: TextIO) -> int:
     """Review what git hands the hook; 1 blocks the send, 0 lets it go."""
-    from .engine import Engine, all_rules
+    from .engine import Engine
     from .loader import load
+    from .profiles import ConfigError, for_review
     from .report import render
     from .result import InputProblem
 
@@ -176,9 +177,16 @@ def validate(mail: str, env: Mapping[str, str], err: TextIO) -> int:
     paths = collect(mail, counters)
     if paths is None:
         return 0
+    try:  # the rules and profiles `reviewbot check` would use here
+        rules, profiles = for_review()
+    except ConfigError as exc:  # like any failure of the hook's own, it does not block the send
+        print(f"reviewbot: {exc}: reviewing with the built-in profiles", file=err)
+        rules, profiles = for_review(builtin_only=True)
     loaded = load(paths, None)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-    result = Engine(all_rules()).run(loaded.series, problems, loaded.messages)
+    engine = Engine(rules)
+    engine.profiles = profiles
+    result = engine.run(loaded.series, problems, loaded.messages)
     if not result.findings:
         return 0
     fail_on, warning = level()

@@ -70,7 +70,8 @@ def test_b4_am_check_with_the_documented_config(repo, mails, tmp_path):
     tdx = b4_am_checks(repo, mails["tdx"], tmp_path / "o1")
     assert ("warning", "reviewbot: arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK: Add a blank line between these "
             "two if statements: each is a check of its own (line 1268 and line 1270). "
-            "[RB101 if-blocks-without-blank-line]") in tdx
+            "[RB101 if-blocks-without-blank-line, profile tip]") in tdx
+    assert any("[RB503 reverse-xmas-tree, profile tip]" in text for _, text in tdx)  # as `check` says it
     assert all(flag == "warning" for flag, _ in tdx)
     assert b4_am_checks(repo, mails["clean"], tmp_path / "o2") == [("success", "reviewbot: passed all checks")]
     error = b4_am_checks(repo, mails["error"], tmp_path / "o3")
@@ -90,10 +91,10 @@ def test_b4_review_external_check(mails, repo):
     patches = [(name, email.message_from_bytes(p.read_bytes(), policy=b4.emlpolicy)) for name, p in mails.items()]
     results = run_perpatch_checks(patches, [cmd], str(repo))
     (tdx,), (clean,), (error,) = results["tdx"], results["clean"], results["error"]
-    assert tdx["tool"] == "reviewbot" and tdx["status"] == "warn" and tdx["summary"] == "1 warning, 1 check"
+    assert tdx["tool"] == "reviewbot" and tdx["status"] == "warn" and tdx["summary"] == "2 warnings, 1 check"
     details = json.loads(tdx["details"])
-    assert [d["status"] for d in details] == ["warn", "warn"]
-    assert details[1]["description"].startswith("arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK: ")
+    assert [d["status"] for d in details] == ["warn", "warn", "warn"]  # RB401, the tip profile's RB503, RB101
+    assert details[2]["description"].startswith("arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK: ")
     assert clean == {"tool": "reviewbot", "status": "pass", "summary": "passed all checks", "url": "", "details": ""}
     assert error["status"] == "fail" and error["summary"] == "1 error"
 
@@ -107,7 +108,7 @@ def test_protocol_on_stdin(mails):
     assert (clean.returncode, clean.stdout, clean.stderr) == (0, b"", b"")
     tdx = run(["b4", "check"], mails["tdx"].read_bytes())
     lines = tdx.stdout.decode().splitlines()
-    assert tdx.returncode == 1 and len(lines) == 2 and not any("ERROR:" in ln for ln in lines)
+    assert tdx.returncode == 1 and len(lines) == 3 and not any("ERROR:" in ln for ln in lines)
     error = run(["b4", "check"], mails["error"].read_bytes())
     assert [ln for ln in error.stdout.decode().splitlines() if "ERROR:" in ln][0].endswith("[RB201 masked-compare-precedence]")
     junk = run(["b4", "review"], b"hello\n")
@@ -128,4 +129,4 @@ def test_b4_prep_check(tmp_path, monkeypatch):
     proc = subprocess.run([*b4_cli, "--check"], cwd=r, capture_output=True, text=True, timeout=300)
     out = proc.stdout + proc.stderr
     assert "reviewbot: arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK:" in out
-    assert "Success: 0, Warning: 2, Error: 0" in out
+    assert "Success: 0, Warning: 3, Error: 0" in out  # RB401, the tip profile's RB503, RB101

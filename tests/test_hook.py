@@ -118,7 +118,7 @@ def test_one_mail_at_a_time_as_git_2_39_runs_it(mails, capsys):
     rc, err = hook_run([mails["tdx"]], capsys)
     assert rc == 1
     assert "arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK:" in err
-    assert "reviewbot: not sent: 1 finding at or above WARNING (RB401)." in err
+    assert "reviewbot: not sent: 2 findings at or above WARNING (RB401, RB503)." in err
     assert "git send-email --no-validate" in err and "reviewbot explain RB401" in err
 
 
@@ -129,10 +129,35 @@ def test_the_configured_level(repo, mails, capsys):
     git(repo, "config", "reviewbot.failOn", "check")
     rc, err = hook_run([mails["tdx"]], capsys)
     # RB101 is a CHECK: only this level blocks on it (the tip profile adds RB503)
-    assert rc == 1 and re.search(r"\d findings at or above CHECK \(RB101, RB401[,)]", err)
+    assert rc == 1 and "3 findings at or above CHECK (RB101, RB401, RB503)" in err
     git(repo, "config", "reviewbot.failOn", "loud")
     rc, err = hook_run([mails["tdx"]], capsys)
     assert rc == 1 and "reviewbot.failOn='loud' is not error, warning, check or never; using warning" in err
+
+
+def test_the_hook_says_what_check_says(mails, capsys):
+    """The same rules and profiles: on an x86 file the tip profile asks for
+    the reverse xmas tree (RB503), which is off elsewhere."""
+    assert main(["check", mails["tdx"]]) == 1
+    said = [ln for ln in capsys.readouterr().out.splitlines() if re.search(r": (ERROR|WARNING|CHECK): ", ln)]
+    rc, err = hook_run([mails["tdx"]], capsys)
+    assert rc == 1 and len(said) == 3 and any("[RB503 reverse-xmas-tree, profile tip]" in ln for ln in said)
+    assert all(ln in err.splitlines() for ln in said)
+
+
+def test_a_broken_profile_file_is_one_line_and_the_review_goes_on(repo, mails, capsys):
+    (repo / "reviewbot.toml").write_text("[profiles.tip\n")
+    rc, err = hook_run([mails["clean"]], capsys)
+    assert rc == 0 and err.count("\n") == 1
+    assert "reviewbot.toml: not valid TOML" in err and "reviewing with the built-in profiles" in err
+    rc, err = hook_run([mails["tdx"]], capsys)
+    assert rc == 1 and "(RB401, RB503)" in err and "Traceback" not in err
+
+
+def test_a_profile_file_in_the_tree_applies(repo, mails, capsys):
+    (repo / "reviewbot.toml").write_text('[profiles.tip]\nignore = ["RB503"]\n')
+    rc, err = hook_run([mails["tdx"]], capsys)
+    assert rc == 1 and "not sent: 1 finding at or above WARNING (RB401)." in err and "RB503" not in err
 
 
 def test_counters_review_the_series_once_at_the_last_file(repo, mails, tmp_path, capsys, monkeypatch):

@@ -86,6 +86,28 @@ def test_cli(tree, capsys):
     assert capsys.readouterr().err.splitlines() == ["reviewbot: nope: no such file or directory", "reviewbot: no C file to scan"]
 
 
+XMAS = """// SPDX-License-Identifier: GPL-2.0
+int foo(int a)
+{
+\tint err;
+\tunsigned long flags_and_more = a;
+
+\terr = bar(flags_and_more);
+\treturn err;
+}
+"""
+
+
+def test_scan_picks_rules_by_profile_as_check_does(tree, capsys):
+    (tree / "arch/x86/kernel").mkdir(parents=True)
+    (tree / "arch/x86/kernel/x.c").write_text(XMAS)
+    (tree / "drivers/foo/x.c").write_text(XMAS)
+    assert main(["scan", "--fail-on", "never", "arch", "drivers/foo/x.c"]) == 0
+    out = capsys.readouterr().out
+    assert "arch/x86/kernel/x.c:5: WARNING:" in out and "[RB503 reverse-xmas-tree, profile tip]" in out
+    assert "drivers/foo/x.c" not in out  # the default profile does not ask for it
+
+
 class FakeTTY(io.StringIO):
     def isatty(self):
         return True

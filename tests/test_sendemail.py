@@ -53,7 +53,7 @@ def test_dry_run_blocked_with_a_message_that_says_what_to_do(repo):
     assert "Dry-OK" not in res.stdout
     err = res.stderr
     assert "arch/x86/virt/vmx/tdx/tdx.c:1270: CHECK:" in err
-    assert "reviewbot: not sent: 1 finding at or above WARNING (RB401)." in err
+    assert "reviewbot: not sent: 2 findings at or above WARNING (RB401, RB503)." in err  # as `check` says
     assert "reviewbot explain RB401" in err
     assert "git send-email --no-validate" in err
     assert "rejected by sendemail-validate hook" in err and "no patches were sent" in err

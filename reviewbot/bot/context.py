@@ -29,15 +29,21 @@ class Bot:
 
 
 def default_engines() -> Callable[[ListConfig], Engine]:
-    """An engine per list, built once, with the list's rule selection."""
-    from ..engine import all_rules, select_rules
+    """An engine per list, built once, with the list's rule selection and
+    the built-in profiles (as ``reviewbot check``: tip's rules on arch/x86/
+    files, and so on).  Profile files are not read: the bot's own
+    configuration is not one."""
+    from ..profiles import for_review
 
     cache: dict[tuple[tuple[str, ...], tuple[str, ...]], Engine] = {}
 
     def engine_for(lst: ListConfig) -> Engine:
         key = (lst.select, lst.ignore)
         if key not in cache:
-            cache[key] = Engine(select_rules(all_rules(), list(lst.select), list(lst.ignore)))
+            rules, profiles = for_review(list(lst.select), list(lst.ignore), builtin_only=True)
+            engine = Engine(rules)
+            engine.profiles = profiles
+            cache[key] = engine
         return cache[key]
 
     return engine_for

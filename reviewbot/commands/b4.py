@@ -17,18 +17,23 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     import sys
 
-    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, chosen_rules, err
+    from ..cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, err, split_list
     from ..engine import Engine
     from ..loader import load
+    from ..profiles import ConfigError, for_review
     from ..report.b4 import render_perpatch, render_review
     from ..result import InputProblem
 
-    rules = chosen_rules(args)
-    if rules is None:
+    try:  # the rules and profiles `reviewbot check` would use here
+        rules, profiles = for_review(split_list(args.select), split_list(args.ignore))
+    except (ValueError, ConfigError) as exc:
+        err(str(exc))
         return EXIT_ERROR
     loaded = load(["-"], sys.stdin.buffer)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-    result = Engine(rules).run(loaded.series, problems, loaded.messages)
+    engine = Engine(rules)
+    engine.profiles = profiles
+    result = engine.run(loaded.series, problems, loaded.messages)
     if not result.patches:
         # b4 shows stderr lines as failures: say why in one line
         first = result.problems[0].message if result.problems else "no patch found in the input"

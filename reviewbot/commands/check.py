@@ -90,17 +90,16 @@ def run(args) -> int:
             err(str(exc))
             return EXIT_ERROR
 
-    from ..profiles import ConfigError
-    from ..profiles import load as load_profiles
+    from ..profiles import ConfigError, for_review
 
     try:  # per-file rule selection and severities (reviewbot/profiles.py)
-        profiles, _ = load_profiles([lr.rule for lr in all_rules()], tree=getattr(args, "tree", None),
-                                    config=args.config, forced=[lr.rule.code for lr in rules] if args.select else ())
+        profiled, profiles = for_review(split_list(args.select), split_list(args.ignore),
+                                        tree=getattr(args, "tree", None), config=args.config)
     except ConfigError as exc:
         err(str(exc))
         return EXIT_ERROR
     if args.git is None:  # the range engine takes no profiles yet: there, rules off by default stay off
-        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore), with_off=True)
+        rules = profiled
 
     if args.git is not None:
         from ..gitrange import review_range

@@ -19,15 +19,18 @@ def add_arguments(c) -> None:
 
 
 def run(args) -> int:
-    from ..cli import EXIT_ERROR, chosen_rules, err
+    from ..cli import EXIT_ERROR, err, split_list
+    from ..profiles import ConfigError, for_review
     from ..report import render
     from ..scan import scan
     from .check import exit_status
 
-    rules = chosen_rules(args)
-    if rules is None:
+    try:  # the rules and profiles of `reviewbot check`: a scan's SARIF is check's --baseline
+        rules, profiles = for_review(split_list(args.select), split_list(args.ignore))
+    except (ValueError, ConfigError) as exc:
+        err(str(exc))
         return EXIT_ERROR
-    result = scan(args.paths, rules, progress=sys.stderr)
+    result = scan(args.paths, rules, progress=sys.stderr, profiles=profiles)
     for prob in result.problems:
         err(f"{prob.source}: {prob.message}")
     if not result.patches:

@@ -38,6 +38,7 @@ def test_reference_series_gets_one_reply_threaded_under_patch_16(tmp_path):
     assert reply["To"] == "chao.gao@intel.com" and reply["Cc"] is None  # author only, the default
     body = reply.get_content()
     assert "[reviewbot RB101 if-blocks-without-blank-line]" in body
+    assert "RB503 reverse-xmas-tree" in body  # the tip profile's, as `reviewbot check` says it
     assert "> +\tif (err) {" in body and "line 1270" in body
     # a second pass finds nothing new and sends nothing again
     again = run_pass(bot)
