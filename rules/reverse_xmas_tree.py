@@ -195,10 +195,10 @@ def _check_group(unit, group) -> Iterator[Hit]:
             continue
         if "__free(" in c1 or "__free(" in c2 or _uses(unit, d2, _declared(unit, d1)):
             continue
-        line = l2 if unit.is_added(l2) else l1
-        yield Hit(
+        yield Hit(  # about both lines, whichever of them the patch adds: the same finding in a whole file
             path=unit.path,
-            line=line,
+            line=l1,
+            end_line=l2,
             message=f"Order the declarations longest line first (reverse xmas tree): '{c2}' "
             f"({len(c2)} columns) goes above '{c1}' ({len(c1)}).",
         )

@@ -298,7 +298,7 @@ def test_check_text_names_the_profile(nowhere, capsys):
     path = _write_patch(nowhere, "arch/x86/kernel/foo.c", "drivers/hwmon/foo.c")
     assert main(["check", "--fail-on", "never", path]) == 0
     out = capsys.readouterr().out
-    assert "arch/x86/kernel/foo.c:4: WARNING: Order the declarations" in out
+    assert "arch/x86/kernel/foo.c:3: WARNING: Order the declarations" in out
     assert "[RB503 reverse-xmas-tree, profile tip]" in out
     assert "drivers/hwmon/foo.c" not in out  # nothing there by default
 

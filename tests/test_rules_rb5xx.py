@@ -108,7 +108,7 @@ def test_rb502_message_says_tab_or_spaces():
 
 def test_rb503_one_finding_per_group():
     findings = review("RB503", "void f(void)\n{\n\tint a;\n\tlong bb;\n\tchar *ccc;\n\n\tint d;\n\tu64 eeeee;\n}\n")
-    assert [f.line for f in findings] == [4, 8]
+    assert [(f.line, f.end_line) for f in findings] == [(3, 4), (7, 8)]  # both lines of each pair
 
 
 def test_rb505_reports_the_else_line():
