@@ -74,10 +74,13 @@ def load_range(rng: str, cwd: str | None = None) -> tuple[Series | None, dict[st
 
 
 def review_range(
-    rng: str, rules: Sequence, cwd: str | None = None, new_only: bool = False, at_head: bool = False
+    rng: str, rules: Sequence, cwd: str | None = None, new_only: bool = False, at_head: bool = False,
+    profiles=None,  # type: ignore[no-untyped-def]
 ) -> RunResult:
-    """Review the commits of ``rng``.  ``at_head``: report lines as they are
-    at the last commit (for code scanning) instead of per patch."""
+    """Review the commits of ``rng`` with ``rules`` and ``profiles`` (a
+    ``profiles.Profiles``: which rules run on each file, graded how).
+    ``at_head``: report lines as they are at the last commit (for code
+    scanning) instead of per patch."""
     from .baseline import subtract
     from .headmap import at_head as forward
 
@@ -86,11 +89,14 @@ def review_range(
         return RunResult((), tuple(problems), 0, 0)
     shas = list(commits.values())
     with Blobs(cwd) as blobs:
-        result = TreeEngine(rules, blobs, commits).run([series], problems, len(shas))
+        engine = TreeEngine(rules, blobs, commits)
+        engine.profiles = profiles
+        result = engine.run([series], problems, len(shas))
         if new_only:  # the base is the parent of the first commit (none for a root commit)
-            result = subtract(result, findings_at(blobs, f"{shas[0]}^", base_files(series), rules))
+            result = subtract(result, findings_at(blobs, f"{shas[0]}^", base_files(series), rules, profiles))
         if at_head:
-            result = forward(result, series, lambda paths: findings_at(blobs, shas[-1], {p: p for p in paths}, rules))
+            result = forward(result, series,
+                             lambda paths: findings_at(blobs, shas[-1], {p: p for p in paths}, rules, profiles))
     return result
 
 
@@ -141,11 +147,12 @@ def base_files(series: Series) -> dict[str, str]:
     return out
 
 
-def findings_at(blobs: Blobs, rev: str, paths: dict[str, str], rules: Sequence) -> Counter:
-    """Fingerprint hashes of a whole-file review of the files at ``rev``;
-    ``paths`` maps the name to report to the name at ``rev``."""
+def findings_at(blobs: Blobs, rev: str, paths: dict[str, str], rules: Sequence, profiles=None) -> Counter:  # type: ignore[no-untyped-def]
+    """Fingerprint hashes of a whole-file review of the files at ``rev``
+    (with the rules and profiles of the range's review); ``paths`` maps
+    the name to report to the name at ``rev``."""
     from .baseline import from_result
     from .scan import review_texts
 
     texts = [(path, blobs.get(rev, old)) for path, old in sorted(paths.items())]
-    return from_result(review_texts([(p, t) for p, t in texts if t is not None], rules))
+    return from_result(review_texts([(p, t) for p, t in texts if t is not None], rules, profiles))

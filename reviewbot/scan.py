@@ -88,11 +88,12 @@ def scan(paths: Sequence[str], rules, progress: TextIO | None = None, profiles=N
     return RunResult(tuple(results), tuple(problems), 0, 0)
 
 
-def review_texts(texts: Sequence[tuple[str, str]], rules) -> RunResult:
+def review_texts(texts: Sequence[tuple[str, str]], rules, profiles=None) -> RunResult:  # type: ignore[no-untyped-def]
     """Review ``(path, text)`` pairs as whole files (no disk access)."""
     from .engine import Engine
 
     engine = Engine(line_rules(rules))
+    engine.profiles = profiles
     problems: list[InputProblem] = []
     results = [_review_patch(engine, file_patch(p, t), problems) for p, t in texts]
     return RunResult(tuple(results), tuple(problems), 0, 0)

@@ -165,13 +165,14 @@ def sarif_locations(argv, capsys):
 
 def test_sarif_lines_are_those_of_the_last_commit(repo, capsys):
     before = [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C]
-    assert [x[:3] for x in before] == [("RB101", TDX_C, 1270)]
+    # as `check` on the patch: the tip profile's RB503 too
+    assert [x[:3] for x in before] == [("RB503", TDX_C, 1243), ("RB101", TDX_C, 1270)]
     edit_text = (repo / TDX_C).read_text().replace('#include "tdx.h"\n', '#include "tdx.h"\n#include "one.h"\n#include "two.h"\n', 1)
     (repo / TDX_C).write_text(edit_text)
     commit_all(repo, "x86/virt/tdx: Include two more headers")
     after = [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C]
-    assert [x[:3] for x in after] == [("RB101", TDX_C, 1272)]
-    assert after[0][3] == before[0][3]  # same code, same fingerprint
+    assert [x[:3] for x in after] == [("RB503", TDX_C, 1245), ("RB101", TDX_C, 1272)]
+    assert [x[3] for x in after] == [x[3] for x in before]  # same code, same fingerprints
     assert main(["check", "--git", "base..HEAD"]) == 1
     assert f"{TDX_C}:1270: CHECK:" in capsys.readouterr().out  # the review keeps the patch's numbers
     assert main(["check", "--git", "base..HEAD", "--format", "github"]) == 1
@@ -184,4 +185,5 @@ def test_a_finding_fixed_later_in_the_series_is_not_at_the_last_commit(repo, cap
     assert fixed != text
     (repo / TDX_C).write_text(fixed)
     commit_all(repo, "x86/virt/tdx: Whitespace between the if()s")
-    assert [x for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C] == []
+    left = [x[:3] for x in sarif_locations(["check", "--git", "base..HEAD", "--format", "sarif"], capsys) if x[1] == TDX_C]
+    assert left == [("RB503", TDX_C, 1243)]  # RB101 is fixed at the last commit; the declarations are not

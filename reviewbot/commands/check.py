@@ -54,8 +54,8 @@ def run(args) -> int:
     from ..report import render
     from ..result import InputProblem
 
-    try:
-        rules = select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
+    try:  # an unknown rule is said before anything is read
+        select_rules(all_rules(), split_list(args.select), split_list(args.ignore))
     except ValueError as exc:
         err(str(exc))
         return EXIT_ERROR
@@ -93,13 +93,11 @@ def run(args) -> int:
     from ..profiles import ConfigError, for_review
 
     try:  # per-file rule selection and severities (reviewbot/profiles.py)
-        profiled, profiles = for_review(split_list(args.select), split_list(args.ignore),
-                                        tree=getattr(args, "tree", None), config=args.config)
+        rules, profiles = for_review(split_list(args.select), split_list(args.ignore),
+                                     tree=getattr(args, "tree", None), config=args.config)
     except ConfigError as exc:
         err(str(exc))
         return EXIT_ERROR
-    if args.git is None:  # the range engine takes no profiles yet: there, rules off by default stay off
-        rules = profiled
 
     if args.git is not None:
         from ..gitrange import review_range
@@ -107,11 +105,11 @@ def run(args) -> int:
 
         try:
             # code scanning and annotations show the last commit's tree
-            result = review_range(args.git, rules, new_only=args.new_only, at_head=args.format in ("sarif", "github"))
+            result = review_range(args.git, rules, new_only=args.new_only, at_head=args.format in ("sarif", "github"),
+                                  profiles=profiles)
         except GitError as exc:
             err(str(exc))
             return EXIT_ERROR
-        result = profiles.apply(result)  # graded and named by the profile of each file
         if not result.patches and not result.problems:
             err(f"no commits to review in {args.git}")
     else:
