@@ -68,7 +68,6 @@ from .rule import Rule, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import Patch
-    from .result import RunResult
     from .rule import PatchContext
 
 DEFAULT = "default"
@@ -543,18 +542,6 @@ class Profiles:
     def options(self, rule: Rule, path: str) -> Mapping[str, object]:
         return self.resolved[self.profile_for(path)[0]].options.get(rule.code, {})
 
-    def apply(self, result: "RunResult") -> "RunResult":
-        """Findings made without profiles, kept and graded as the profile of
-        each file wants them (for engines that do not ask: ``--git``)."""
-        patches = []
-        for pr in result.patches:
-            kept = []
-            for f in pr.findings:
-                rule, name = self.pick(f.rule, f.path)
-                if rule is not None:
-                    kept.append(dataclasses.replace(f, rule=rule, profile=name))
-            patches.append(dataclasses.replace(pr, findings=tuple(kept)))
-        return dataclasses.replace(result, patches=tuple(patches))
 
     def context(self, ctx: "PatchContext", rule: Rule) -> "PatchContext":
         """``ctx`` for one rule: ``ctx.option(path, name)`` reads the options

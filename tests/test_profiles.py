@@ -240,17 +240,6 @@ def test_selected_on_the_command_line_runs_everywhere():
     assert xmas["arch/x86/kernel/foo.c"].severity is Severity.WARNING  # the profile's severity
 
 
-def test_apply_to_findings_made_without_profiles():
-    from reviewbot.result import PatchResult, RunResult
-
-    patch = patch_of("arch/x86/kernel/foo.c", "drivers/hwmon/foo.c")
-    findings, _ = Engine([lr for lr in RULES if lr.rule.code == "RB503"]).review(patch)
-    assert len(findings) == 2
-    result = RunResult((PatchResult(patch, None, findings),), (), 1, 1)
-    (kept,) = profiles.builtin(CATALOGUE).apply(result).findings
-    assert (kept.path, kept.severity, kept.profile) == ("arch/x86/kernel/foo.c", Severity.WARNING, "tip")
-
-
 def test_engine_without_profiles_runs_what_it_is_given():
     patch = patch_of("drivers/hwmon/foo.c")
     findings, _ = Engine([lr for lr in RULES if lr.rule.code == "RB503"]).review(patch)
