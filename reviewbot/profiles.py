@@ -542,7 +542,6 @@ class Profiles:
     def options(self, rule: Rule, path: str) -> Mapping[str, object]:
         return self.resolved[self.profile_for(path)[0]].options.get(rule.code, {})
 
-
     def context(self, ctx: "PatchContext", rule: Rule) -> "PatchContext":
         """``ctx`` for one rule: ``ctx.option(path, name)`` reads the options
         the profile of ``path`` gives that rule."""
@@ -596,8 +595,8 @@ def for_review(
     builtin_only: bool = False,
 ) -> tuple[tuple, Profiles]:
     """The rules and profiles a review runs with, as ``reviewbot check``
-    picks them, so that the send-email hook, b4 and the list bot say what
-    ``check`` says: the rules ``select``/``ignore`` leave (those off by
+    picks them, so that ``check --git``, ``scan``, the send-email hook, b4
+    and the list bot say what ``check`` says on a patch: the rules ``select``/``ignore`` leave (those off by
     default included: the profiles turn them on, file by file) and the
     profiles (built-in, changed by the configuration files ``discover``
     finds unless ``builtin_only``).  A rule that is selected by name runs
