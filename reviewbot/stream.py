@@ -78,6 +78,7 @@ def review_stream(
     messages = series_count = 0
     seen: set[str] = set()  # every Message-ID read: ~100 bytes a message
     pool: SeriesPool | None = None
+    pool_decided = False  # at POOL_AFTER messages: workers, or this process
     sent: deque[tuple[list[Batch], list[InputProblem]]] = deque()  # windows in the pool, oldest first
 
     def collect(window: list[Batch], slot: list[InputProblem]) -> None:
@@ -133,14 +134,12 @@ def review_stream(
             messages += not isinstance(raw, InputError)
             item, errors = load_input(raw, limits)
             problems.extend(InputProblem(e.source, e.message) for e in errors)
-            mid = item.message_id if item is not None else ""
-            if mid in seen:
-                continue  # the same mail again (cross-posted to two lists): as load, the first copy only
-            if mid:
-                seen.add(mid)
-            if item is not None:
+            if item is not None and item.message_id not in seen:  # as load: the first copy of a mail only
+                if item.message_id:  # (a patch cross-posted to two lists is in both archives)
+                    seen.add(item.message_id)
                 fresh.append(item)
-            if pool is None and messages == POOL_AFTER:
+            if not pool_decided and messages >= POOL_AFTER:
+                pool_decided = True
                 jobs = _pool_jobs(engine)
                 if jobs > 1:  # forked now, while the parent holds little the workers would copy
                     pool = stack.enter_context(SeriesPool(engine.review_batch, jobs))
