@@ -72,9 +72,30 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd"))
 
 
-def _start(review: Callable[["Series"], Outcome], series_list: Sequence["Series"]) -> None:
-    _WORK["review"] = review
-    _WORK["series"] = series_list
+def _start(work: dict) -> None:
+    _WORK.update(work)
+
+
+def _nothing() -> None:
+    return None
+
+
+def _fork_workers(jobs: int, **work: object):  # type: ignore[no-untyped-def]
+    """A ProcessPoolExecutor whose ``jobs`` workers are forked now, each
+    with ``work`` in its ``_WORK`` (inherited through the fork, not pickled)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # the workers' garbage collector would otherwise walk (and so copy) every
+    # object inherited from the parent: the mail loaded so far
+    gc.freeze()
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_start, initargs=(work,))
+        pool.submit(_nothing)  # a fork pool forks all its workers at the first submit
+        return pool
+    finally:
+        gc.unfreeze()
 
 
 def _one(index: int) -> Outcome:
@@ -86,25 +107,17 @@ def map_series(
 ) -> Iterator[Outcome]:
     """``review(series)`` for each series, in order, in ``jobs`` forked
     processes."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     done = 0
-    ctx = multiprocessing.get_context("fork")
     chunk = max(1, len(series_list) // (jobs * 16))
-    # the workers' garbage collector would otherwise walk (and so copy) every
-    # object inherited from the parent: the loaded mail of the whole run
-    gc.freeze()
     try:
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_start, initargs=(review, series_list)) as pool:
+        with _fork_workers(jobs, review=review, series=series_list) as pool:
             for outcome in pool.map(_one, range(len(series_list)), chunksize=chunk):
                 yield outcome
                 done += 1
     except BrokenProcessPool:
         pass  # a worker died: the parent reviews what is left
-    finally:
-        gc.unfreeze()
     for series in series_list[done:]:
         yield review(series)
 
@@ -112,16 +125,8 @@ def map_series(
 # --- a pool that lives for a whole run (check --stream) -------------------------------
 
 
-def _start_pool(review: Callable[[Sequence["Series"]], list[Outcome]]) -> None:
-    _WORK["batch"] = review
-
-
 def _batch(series_list: Sequence["Series"]) -> list[Outcome]:
     return _WORK["batch"](series_list)
-
-
-def _nothing() -> None:
-    return None
 
 
 class Batch:
@@ -159,18 +164,9 @@ class SeriesPool:
     ready by then."""
 
     def __init__(self, review: Callable[[Sequence["Series"]], list[Outcome]], jobs: int) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         self.review = review
         self.broken = False
-        gc.freeze()  # as in map_series: the workers' collector would copy what they inherit
-        try:
-            self._pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=_start_pool, initargs=(review,))
-            self._pool.submit(_nothing)  # forks the workers now, while the mail read so far is frozen
-        finally:
-            gc.unfreeze()
+        self._pool = _fork_workers(jobs, batch=review)
 
     def submit(self, series: Sequence["Series"]) -> Batch:
         from concurrent.futures.process import BrokenProcessPool
