@@ -107,16 +107,17 @@ class Engine:
 
     def __init__(
         self, rules: Sequence[LoadedRule], post_images: PostImages | None = None, limits: Limits = DEFAULT_LIMITS,
-        tree=None,
+        tree=None, profiles=None,
     ) -> None:
         """``post_images(patch, file_change)`` may return the whole
         post-image text of a file (from a kernel tree or git); the file is
         then parsed whole instead of hunk by hunk.  ``tree`` (a
         ``reviewbot.tree.KernelTree``) gives post-images, the macros and
         declarations of the headers, and problems (a patch that does not
-        apply)."""
+        apply).  ``profiles`` (a ``reviewbot.profiles.Profiles``) decide, file
+        by file, which of ``rules`` run and how hard (None: all, as given)."""
         self.rules = tuple(rules)
-        self.profiles = None  # a profiles.Profiles: per file, which rules run and how hard (None: all, as given)
+        self.profiles = profiles
         # ... except that the whole catalogue (Engine(all_rules())) means its defaults: rules that are off
         # by default (Rule.default) stay off there until a profile or a selection turns them on
         self._defaults_only = len(self.rules) > 1 and {r.rule.code for r in self.rules} >= {

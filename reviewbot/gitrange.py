@@ -89,9 +89,7 @@ def review_range(
         return RunResult((), tuple(problems), 0, 0)
     shas = list(commits.values())
     with Blobs(cwd) as blobs:
-        engine = TreeEngine(rules, blobs, commits)
-        engine.profiles = profiles
-        result = engine.run([series], problems, len(shas))
+        result = TreeEngine(rules, blobs, commits, profiles).run([series], problems, len(shas))
         if new_only:  # the base is the parent of the first commit (none for a root commit)
             result = subtract(result, findings_at(blobs, f"{shas[0]}^", base_files(series), rules, profiles))
         if at_head:
@@ -104,8 +102,8 @@ class TreeEngine(Engine):
     """The engine with a tree as context: whole post-image files and the
     macros of the headers they include, as they are at each commit."""
 
-    def __init__(self, rules: Sequence, blobs: Blobs, commits: dict[str, str]) -> None:
-        super().__init__(rules, post_images=self._post_image)
+    def __init__(self, rules: Sequence, blobs: Blobs, commits: dict[str, str], profiles=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(rules, post_images=self._post_image, profiles=profiles)
         self.blobs = blobs
         self.commits = commits
 

@@ -78,8 +78,7 @@ def scan(paths: Sequence[str], rules, progress: TextIO | None = None, profiles=N
     from .progress import Progress
 
     files, problems = c_files(paths)
-    engine = Engine(line_rules(rules))
-    engine.profiles = profiles
+    engine = Engine(line_rules(rules), profiles=profiles)
     results: list[PatchResult] = []
     with Progress(len(files), progress) as bar:
         for path in files:
@@ -92,8 +91,7 @@ def review_texts(texts: Sequence[tuple[str, str]], rules, profiles=None) -> RunR
     """Review ``(path, text)`` pairs as whole files (no disk access)."""
     from .engine import Engine
 
-    engine = Engine(line_rules(rules))
-    engine.profiles = profiles
+    engine = Engine(line_rules(rules), profiles=profiles)
     problems: list[InputProblem] = []
     results = [_review_patch(engine, file_patch(p, t), problems) for p, t in texts]
     return RunResult(tuple(results), tuple(problems), 0, 0)

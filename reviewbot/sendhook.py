@@ -184,9 +184,7 @@ def validate(mail: str, env: Mapping[str, str], err: TextIO) -> int:
         rules, profiles = for_review(builtin_only=True)
     loaded = load(paths, None)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-    engine = Engine(rules)
-    engine.profiles = profiles
-    result = engine.run(loaded.series, problems, loaded.messages)
+    result = Engine(rules, profiles=profiles).run(loaded.series, problems, loaded.messages)
     if not result.findings:
         return 0
     fail_on, warning = level()

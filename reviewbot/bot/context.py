@@ -41,9 +41,7 @@ def default_engines() -> Callable[[ListConfig], Engine]:
         key = (lst.select, lst.ignore)
         if key not in cache:
             rules, profiles = for_review(list(lst.select), list(lst.ignore), builtin_only=True)
-            engine = Engine(rules)
-            engine.profiles = profiles
-            cache[key] = engine
+            cache[key] = Engine(rules, profiles=profiles)
         return cache[key]
 
     return engine_for

@@ -31,9 +31,7 @@ def run(args) -> int:
         return EXIT_ERROR
     loaded = load(["-"], sys.stdin.buffer)
     problems = [InputProblem(e.source, e.message) for e in loaded.errors]
-    engine = Engine(rules)
-    engine.profiles = profiles
-    result = engine.run(loaded.series, problems, loaded.messages)
+    result = Engine(rules, profiles=profiles).run(loaded.series, problems, loaded.messages)
     if not result.patches:
         # b4 shows stderr lines as failures: say why in one line
         first = result.problems[0].message if result.problems else "no patch found in the input"

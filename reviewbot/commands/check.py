@@ -125,8 +125,7 @@ def run(args) -> int:
         if args.stream:  # an archive in bounded memory (reviewbot/stream.py)
             from ..stream import review_stream
 
-            engine = Engine(rules, limits=limits, tree=tree)
-            engine.profiles = profiles
+            engine = Engine(rules, limits=limits, tree=tree, profiles=profiles)
             engine.jobs = jobs
             result = loaded = review_stream(args.paths, sys.stdin.buffer, engine, limits)
         else:
@@ -134,8 +133,7 @@ def run(args) -> int:
             problems = [InputProblem(e.source, e.message) for e in loaded.errors]
             if tree is not None:
                 tree.register(loaded.series)
-            engine = Engine(rules, limits=limits, tree=tree)
-            engine.profiles = profiles
+            engine = Engine(rules, limits=limits, tree=tree, profiles=profiles)
             engine.jobs = jobs
             result = engine.run(loaded.series, problems, loaded.messages)
     if known is not None:
